@@ -1,0 +1,61 @@
+# Everything runs from .venv, created on first use.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test bench install check-system migrate seed messages lint format worker clean
+
+run: install migrate ## Install, migrate, load the demo and serve http://127.0.0.1:8000
+	$(BIN)/python manage.py seed_demo
+	@echo "Portal: http://$(HOST):$(PORT)/   Admin: http://$(HOST):$(PORT)/gestion/"
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: install ## Install and run the whole suite
+	$(BIN)/python manage.py check
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install migrate ## Print the benchmark figures (see README)
+	$(BIN)/python -m bench
+
+install: $(STAMP) check-system
+
+$(STAMP): pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+check-system: $(STAMP)
+	@$(BIN)/python scripts/check_system.py
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+seed: migrate
+	$(BIN)/python manage.py seed_demo
+
+messages: install ## Extract and compile the French translations (needs gettext)
+	for app in conservatoire accounts billing documents reinscription; do \
+		(cd $$app && ../$(BIN)/django-admin makemessages -l fr --no-obsolete --no-location) ; \
+	done
+	$(BIN)/django-admin makemessages -l fr --no-obsolete --no-location \
+		-i .venv -i conservatoire -i accounts -i billing -i documents -i reinscription -i tests -i scripts -i bench
+	$(BIN)/python manage.py compilemessages -l fr --ignore=.venv
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+worker: install
+	$(BIN)/celery -A conservatoire worker -B -l info
+
+clean:
+	rm -rf $(VENV) staticfiles artifacts .pytest_cache

@@ -1,0 +1,204 @@
+"""Families (foyers), their responsibles (each with a login) and their students."""
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from .identifiers import generate_identifier
+
+french_mobile_validator = RegexValidator(
+    r"^(?:\+33\s?|0)[1-9](?:[\s.-]?\d{2}){4}$",
+    _("Enter a French phone number, for example 06 12 34 56 78."),
+)
+
+
+class SchoolLevel(models.TextChoices):
+    """A French list of school levels, from maternelle to supérieur, plus adult."""
+
+    PS = "ps", _("Petite section (maternelle)")
+    MS = "ms", _("Moyenne section (maternelle)")
+    GS = "gs", _("Grande section (maternelle)")
+    CP = "cp", "CP"
+    CE1 = "ce1", "CE1"
+    CE2 = "ce2", "CE2"
+    CM1 = "cm1", "CM1"
+    CM2 = "cm2", "CM2"
+    SIXIEME = "6e", _("6e")
+    CINQUIEME = "5e", _("5e")
+    QUATRIEME = "4e", _("4e")
+    TROISIEME = "3e", _("3e")
+    SECONDE = "2nde", _("Seconde")
+    PREMIERE = "1re", _("Première")
+    TERMINALE = "tle", _("Terminale")
+    SUPERIEUR = "sup", _("Enseignement supérieur")
+    ADULTE = "adulte", _("Adulte")
+
+
+class Family(models.Model):
+    """A household (foyer): address, residence and quotient familial."""
+
+    name = models.CharField(_("family name"), max_length=150)
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=10, blank=True)
+    city = models.CharField(_("town"), max_length=100, blank=True)
+    is_resident = models.BooleanField(
+        _("resides in Limonest"),
+        default=False,
+        help_text=_("Residents pay the line of the grid given by their quotient familial."),
+    )
+    qf_value = models.PositiveIntegerField(_("quotient familial"), null=True, blank=True)
+    qf_year = models.PositiveSmallIntegerField(_("year of the QF"), null=True, blank=True)
+    qf_proven = models.BooleanField(
+        _("QF proven"), default=False, help_text=_("The CAF attestation has been checked.")
+    )
+    legacy_id = models.CharField(
+        _("identifier in the previous tool"), max_length=50, blank=True, db_index=True
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("family")
+        verbose_name_plural = _("families")
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["legacy_id"],
+                condition=~models.Q(legacy_id=""),
+                name="family_unique_legacy_id",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class UserQuerySet(models.QuerySet):
+    def responsibles(self):
+        return self.filter(family__isnull=False)
+
+
+class IdentifierUserManager(UserManager.from_queryset(UserQuerySet)):
+    def get_by_natural_key(self, username):
+        """Identifiers are case-insensitive."""
+        return self.get(username__iexact=username)
+
+
+class User(AbstractUser):
+    """A login. A responsible of a family is a user with a family; staff have none.
+
+    ``username`` is the identifier sent to the family ("Identifiant"): unique
+    whatever the case, and never the email, which two parents may share.
+    """
+
+    family = models.ForeignKey(
+        Family,
+        verbose_name=_("family"),
+        related_name="responsibles",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+    )
+    mobile = models.CharField(
+        _("mobile"), max_length=20, blank=True, validators=[french_mobile_validator]
+    )
+    relation = models.CharField(
+        _("relation to the students"), max_length=50, blank=True, help_text=_("mother, father…")
+    )
+    access_sent_at = models.DateTimeField(_("access last sent"), null=True, blank=True)
+    # The emailed temporary password: only its hash, valid until the expiry.
+    temporary_password = models.CharField(
+        _("temporary password (hash)"), max_length=128, blank=True
+    )
+    temporary_password_expires_at = models.DateTimeField(
+        _("temporary password expires at"), null=True, blank=True
+    )
+    must_change_password = models.BooleanField(_("must choose a password"), default=False)
+    history = HistoricalRecords(excluded_fields=["password", "temporary_password", "last_login"])
+
+    objects = IdentifierUserManager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["last_name", "first_name", "username"]
+        constraints = [
+            models.UniqueConstraint(Lower("username"), name="user_identifier_ci_unique"),
+        ]
+
+    def __str__(self):
+        full_name = self.get_full_name()
+        return f"{full_name} ({self.username})" if full_name else self.username
+
+    def save(self, *args, **kwargs):
+        if not self.username:
+            self.username = self._free_identifier()
+        super().save(*args, **kwargs)
+
+    def _free_identifier(self) -> str:
+        while True:
+            candidate = generate_identifier(self.last_name)
+            if not User.objects.filter(username__iexact=candidate).exists():
+                return candidate
+
+    @property
+    def is_responsible(self) -> bool:
+        return self.family_id is not None
+
+
+class Responsible(User):
+    """The responsibles of families, as the secretariat sees them in admin."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("responsible")
+        verbose_name_plural = _("responsibles")
+
+
+class Student(models.Model):
+    """A pupil of the conservatoire. An adult learner is a student of their own family."""
+
+    family = models.ForeignKey(
+        Family, verbose_name=_("family"), related_name="students", on_delete=models.CASCADE
+    )
+    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(_("last name"), max_length=100)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    is_adult_learner = models.BooleanField(_("adult learner"), default=False)
+    school_level = models.CharField(
+        _("school level"), max_length=10, choices=SchoolLevel.choices, blank=True
+    )
+    school_name = models.CharField(_("school establishment"), max_length=150, blank=True)
+    emergency_contact_name = models.CharField(
+        _("person to contact in an emergency"), max_length=150, blank=True
+    )
+    emergency_contact_phone = models.CharField(
+        _("emergency phone"), max_length=20, blank=True, validators=[french_mobile_validator]
+    )
+    emergency_contact_relation = models.CharField(_("relation"), max_length=50, blank=True)
+    legacy_id = models.CharField(
+        _("identifier in the previous tool"), max_length=50, blank=True, db_index=True
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("student")
+        verbose_name_plural = _("students")
+        ordering = ["last_name", "first_name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["legacy_id"],
+                condition=~models.Q(legacy_id=""),
+                name="student_unique_legacy_id",
+            ),
+        ]
+
+    def __str__(self):
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"

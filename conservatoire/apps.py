@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ConservatoireConfig(AppConfig):
+    name = "conservatoire"
+    verbose_name = _("Conservatoire")

@@ -1,0 +1,1 @@
+"""Requested documents and their uploads (see the documents issue)."""

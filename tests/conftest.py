@@ -1,0 +1,77 @@
+"""Shared fixtures: fast hashing, the demo campaign, real services when configured."""
+
+import os
+
+import pytest
+from django.conf import settings as django_settings
+
+from tests import factories
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Integration tests need PostgreSQL and a Redis broker; skip them elsewhere.
+
+    In CI's second pass (REQUIRE_SERVICES=1) they must run, so nothing is skipped.
+    """
+    has_services = (
+        django_settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+        and not django_settings.CELERY_TASK_ALWAYS_EAGER
+    )
+    if has_services:
+        return
+    skip = pytest.mark.skip(reason="needs DATABASE_URL (PostgreSQL) and CELERY_BROKER_URL")
+    for item in items:
+        if "integration" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings, request):
+    """Argon2 is the production hasher; tests hash with MD5 unless they ask otherwise."""
+    if "argon2" not in request.keywords:
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _private_media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def campaign(db):
+    return factories.CampaignFactory()
+
+
+@pytest.fixture
+def family(db):
+    return factories.FamilyFactory()
+
+
+@pytest.fixture
+def responsible(family):
+    return factories.ResponsibleFactory(family=family)
+
+
+@pytest.fixture
+def staff_user(db):
+    return factories.StaffFactory()
+
+
+@pytest.fixture(scope="session")
+def celery_worker_session(django_db_setup, django_db_blocker):
+    """A real Celery worker, in a thread, consuming from the configured broker."""
+    from celery.contrib.testing.worker import start_worker
+
+    from conservatoire.celery import app
+
+    with django_db_blocker.unblock():
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as w:
+            yield w
+
+
+@pytest.fixture
+def celery_worker(celery_worker_session, transactional_db):
+    """Use with integration tests: the worker sees only committed data."""
+    return celery_worker_session

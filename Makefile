@@ -10,7 +10,7 @@ PORT ?= 8000
 
 run: install migrate ## Install, migrate, load the demo and serve http://127.0.0.1:8000
 	$(BIN)/python manage.py seed_demo
-	@echo "Portal: http://$(HOST):$(PORT)/   Admin: http://$(HOST):$(PORT)/gestion/"
+	@echo "Portal: http://$(HOST):$(PORT)/   Admin: http://$(HOST):$(PORT)/gestion/  (logins above)"
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install ## Install and run the whole suite

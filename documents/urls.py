@@ -1,2 +1,10 @@
+from django.urls import path
+
+from . import views
+
 app_name = "documents"
-urlpatterns = []
+urlpatterns = [
+    path("", views.DocumentListView.as_view(), name="list"),
+    path("envoyer/", views.upload, name="upload"),
+    path("fichiers/<int:pk>/", views.download, name="download"),
+]

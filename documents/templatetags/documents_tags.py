@@ -1,0 +1,43 @@
+"""Template helpers for the documents table (``{% load documents_tags %}``)."""
+
+from django import template
+from django.urls import NoReverseMatch, reverse
+
+register = template.Library()
+
+UPLOAD_ERRORS_SESSION_KEY = "documents_upload_errors"
+
+
+@register.simple_tag
+def sepa_mandate_url() -> str:
+    """The prefilled SEPA mandate PDF (billing app), or "" while that view does not exist."""
+    try:
+        return reverse("billing:mandate_pdf")
+    except NoReverseMatch:
+        return ""
+
+
+@register.simple_tag(takes_context=True)
+def pop_upload_errors(context) -> dict[str, list[str]]:
+    """The refusals of the last upload, by row key; shown once, like messages."""
+    request = context.get("request")
+    session = getattr(request, "session", None)
+    if session is None:
+        return {}
+    return session.pop(UPLOAD_ERRORS_SESSION_KEY, None) or {}
+
+
+@register.filter
+def errors_for(errors: dict, key: str) -> list[str]:
+    return errors.get(key, []) if errors else []
+
+
+@register.filter
+def document_size(size) -> str:
+    """A file size the French way, in Ko / Mo like the upload limits."""
+    from documents.validators import format_size
+
+    try:
+        return format_size(int(size))
+    except (TypeError, ValueError):
+        return ""

@@ -1,9 +1,36 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext, pgettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Family, Responsible, Student, User
+from .models import Family, PasswordResetRequest, Responsible, Student, User
+from .services import queue_access_emails
+
+
+def report_access_sending(modeladmin, request, queued: int, skipped: int) -> None:
+    modeladmin.message_user(
+        request,
+        ngettext(
+            "Access email queued for %(count)d responsible.",
+            "Access emails queued for %(count)d responsibles.",
+            queued,
+        )
+        % {"count": queued},
+        messages.SUCCESS,
+    )
+    if skipped:
+        modeladmin.message_user(
+            request,
+            ngettext(
+                "%(count)d responsible skipped: disabled or without an email address.",
+                "%(count)d responsibles skipped: disabled or without an email address.",
+                skipped,
+            )
+            % {"count": skipped},
+            messages.WARNING,
+        )
 
 
 class ResponsibleInline(admin.TabularInline):
@@ -25,7 +52,8 @@ class StudentInline(admin.TabularInline):
 
 @admin.register(Family)
 class FamilyAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "city", "is_resident", "qf_value", "qf_proven"]
+    list_display = ["name", "city", "is_resident", "qf_value", "qf_proven", "access_last_sent"]
+    actions = ["send_accesses"]
     list_filter = ["is_resident", "qf_proven", "city"]
     search_fields = [
         "name",
@@ -37,6 +65,23 @@ class FamilyAdmin(SimpleHistoryAdmin):
         "students__first_name",
     ]
     inlines = [ResponsibleInline, StudentInline]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(access_sent_max=Max("responsibles__access_sent_at"))
+        )
+
+    @admin.display(description=_("access last sent"), ordering="access_sent_max", empty_value="—")
+    def access_last_sent(self, family):
+        return family.access_sent_max
+
+    @admin.action(description=pgettext_lazy("guide", "Send the accesses"))
+    def send_accesses(self, request, queryset):
+        """Queue the access email of every responsible of the selected families."""
+        queued, skipped = queue_access_emails(User.objects.filter(family__in=queryset))
+        report_access_sending(self, request, queued, skipped)
 
 
 @admin.register(Student)
@@ -88,6 +133,30 @@ class ResponsibleAdmin(SimpleHistoryAdmin):
         "access_sent_at",
     ]
     readonly_fields = ["username", "access_sent_at"]
+    actions = ["send_accesses"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(family__isnull=False)
+
+    @admin.action(description=pgettext_lazy("guide", "Send the accesses"))
+    def send_accesses(self, request, queryset):
+        """Queue one access email per selected responsible (through Celery)."""
+        queued, skipped = queue_access_emails(queryset)
+        report_access_sending(self, request, queued, skipped)
+
+
+@admin.register(PasswordResetRequest)
+class PasswordResetRequestAdmin(admin.ModelAdmin):
+    """The "Mot de passe perdu" requests, read-only (kept 30 days)."""
+
+    list_display = ["created_at", "user", "outcome", "client_ip", "password_issued_at"]
+    list_filter = ["outcome"]
+    search_fields = ["user__username", "user__email", "client_ip"]
+    list_select_related = ["user"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,13 +1,20 @@
 """Families (foyers), their responsibles (each with a login) and their students."""
 
+import datetime
+
+from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .identifiers import generate_identifier
+
+# How long an emailed temporary password works.
+TEMPORARY_PASSWORD_VALIDITY = datetime.timedelta(hours=24)
 
 french_mobile_validator = RegexValidator(
     r"^(?:\+33\s?|0)[1-9](?:[\s.-]?\d{2}){4}$",
@@ -147,6 +154,90 @@ class User(AbstractUser):
     @property
     def is_responsible(self) -> bool:
         return self.family_id is not None
+
+    def set_temporary_password(self, raw_password: str) -> None:
+        """Store the hash of a new emailed password, valid 24 hours; the previous one dies."""
+        self.temporary_password = make_password(raw_password)
+        self.temporary_password_expires_at = timezone.now() + TEMPORARY_PASSWORD_VALIDITY
+        self.save(update_fields=["temporary_password", "temporary_password_expires_at"])
+
+    def check_temporary_password(self, raw_password: str) -> bool:
+        """Whether ``raw_password`` is the current, unexpired emailed password.
+
+        A hash is computed even when there is no temporary password, so that
+        the answer takes the same time either way.
+        """
+        matches = check_password(raw_password, self.temporary_password)
+        expires_at = self.temporary_password_expires_at
+        return matches and expires_at is not None and timezone.now() < expires_at
+
+    def consume_temporary_password(self) -> bool:
+        """Burn the temporary password (single use) and require a new password.
+
+        A conditional update, so that two simultaneous logins with the same
+        temporary password cannot both succeed.
+        """
+        consumed = User.objects.filter(
+            pk=self.pk, temporary_password=self.temporary_password
+        ).update(
+            temporary_password="", temporary_password_expires_at=None, must_change_password=True
+        )
+        if consumed:
+            self.temporary_password = ""
+            self.temporary_password_expires_at = None
+            self.must_change_password = True
+        return bool(consumed)
+
+    def clear_temporary_password(self) -> None:
+        """Forget any temporary password and the duty to change (not saved)."""
+        self.temporary_password = ""
+        self.temporary_password_expires_at = None
+        self.must_change_password = False
+
+
+class PasswordResetRequest(models.Model):
+    """One "Mot de passe perdu" request: whom it targets, from where, what came of it.
+
+    The rows count requests per account and per client address (rate limits),
+    and the temporary-password email names its row, so that the worker knows
+    whom to generate a password for. The password itself is never stored here.
+    """
+
+    class Outcome(models.TextChoices):
+        QUEUED = "queued", _("password email queued")
+        NO_MATCH = "no_match", _("no active access with this identifier and email")
+        THROTTLED = "throttled", _("too many requests for this access")
+
+    user = models.ForeignKey(
+        User,
+        verbose_name=_("access"),
+        related_name="password_reset_requests",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        help_text=_("The access whose identifier was typed, if it exists."),
+    )
+    client_ip = models.GenericIPAddressField(_("client address"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
+    created_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    password_issued_at = models.DateTimeField(
+        _("password generated at"),
+        null=True,
+        blank=True,
+        help_text=_("When the worker last generated the emailed password."),
+    )
+
+    class Meta:
+        verbose_name = _("lost password request")
+        verbose_name_plural = _("lost password requests")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["user", "created_at"], name="reset_user_created"),
+            models.Index(fields=["client_ip", "created_at"], name="reset_ip_created"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_outcome_display()} ({self.created_at:%Y-%m-%d %H:%M})"
 
 
 class Responsible(User):

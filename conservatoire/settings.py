@@ -93,7 +93,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "accounts.backends.IdentifierBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -126,10 +126,16 @@ AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "accounts.backends.axes_username"  # one counter whatever the case
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
+# Behind N reverse proxies set AXES_IPWARE_PROXY_COUNT=N: the client address is
+# then read from X-Forwarded-For. With none (the default), the header is ignored,
+# so a client cannot dodge the lockout by forging it.
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=0)
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+)
 AXES_VERBOSE = False
 
 LANGUAGE_CODE = "fr"
@@ -204,6 +210,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "conservatoire.tasks.drain_outbox",
         "schedule": 60.0,
     },
+    "purge-password-reset-requests": {
+        "task": "accounts.tasks.purge_password_reset_requests",
+        "schedule": crontab(hour=3, minute=40),
+    },
+    "purge-documents": {
+        "task": "documents.tasks.purge_expired_documents",
+        "schedule": crontab(hour=3, minute=30),
+    },
     "campaign-reminders": {
         "task": "reinscription.tasks.send_due_reminders",
         "schedule": crontab(hour=9, minute=0),
@@ -225,6 +239,12 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
+
+# The family's documents page asks the re-enrolment which documents apply
+# (payment mode, disciplines); documents itself never imports reinscription.
+DOCUMENTS_FACTS_PROVIDER = "reinscription.services.documents_facts"
+# Uploaded files are deleted this many months after the end of their school year.
+DOCUMENTS_RETENTION_MONTHS = env.int("DOCUMENTS_RETENTION_MONTHS", default=12)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

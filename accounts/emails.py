@@ -1,0 +1,90 @@
+"""The accounts' emails: access, temporary password, security notices.
+
+The access and temporary-password emails are *builders*: the outbox row only
+names them, and the Celery task renders them at send time. The temporary
+password is generated there, so it exists in the email alone, never in the
+database (only its hash), the broker, the task arguments or the logs.
+"""
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+
+from conservatoire.emails import queue_email, register_builder, render_email
+
+from .identifiers import generate_password
+from .models import PasswordResetRequest, User
+
+TEMPORARY_PASSWORD_BUILDER = "accounts.temporary_password"  # noqa: S105 (a builder name)
+ACCESS_BUILDER = "accounts.access"
+TEMPORARY_PASSWORD_LENGTH = 14
+
+
+class AccessUnavailable(Exception):
+    """The access was disabled between the request and the sending."""
+
+
+def portal_url(name: str) -> str:
+    return settings.PORTAL_URL.rstrip("/") + reverse(name)
+
+
+def links() -> dict:
+    return {
+        "login_url": portal_url("accounts:login"),
+        "reset_url": portal_url("accounts:password_reset"),
+    }
+
+
+@register_builder(ACCESS_BUILDER)
+def build_access_email(user_pk: int) -> tuple[list[str], str, str, str]:
+    """The identifier and the portal's address (no password: "Mot de passe perdu" gives one)."""
+    user = User.objects.get(pk=user_pk)
+    subject, text, html = render_email("accounts/emails/access", {"user": user, **links()})
+    return [user.email], subject, text, html
+
+
+@register_builder(TEMPORARY_PASSWORD_BUILDER)
+def build_temporary_password_email(reset_pk: int) -> tuple[list[str], str, str, str]:
+    """Generate a new temporary password for the request's access and write its email.
+
+    Each call makes the previous temporary password obsolete: when the sending
+    fails and the task retries, the retry's password is the one that works.
+    """
+    reset = PasswordResetRequest.objects.select_related("user").get(pk=reset_pk)
+    user = reset.user
+    if user is None or not user.is_active:
+        raise AccessUnavailable(f"Lost password request {reset_pk}: no active access.")
+    password = generate_password(TEMPORARY_PASSWORD_LENGTH)
+    user.set_temporary_password(password)
+    reset.password_issued_at = timezone.now()
+    reset.save(update_fields=["password_issued_at"])
+    context = {
+        "user": user,
+        "password": password,
+        "expires_at": user.temporary_password_expires_at,
+        **links(),
+    }
+    subject, text, html = render_email("accounts/emails/temporary_password", context)
+    return [user.email], subject, text, html
+
+
+def notify_password_changed(user: User) -> None:
+    """Tell the family its password changed (and what to do if it was not them)."""
+    if user.email:
+        queue_email(
+            "accounts.password_changed",
+            [user.email],
+            "accounts/emails/password_changed",
+            {"user": user, "changed_at": timezone.now(), **links()},
+        )
+
+
+def notify_email_changed(user: User, old_email: str) -> None:
+    """Tell the former address that the account's email changed."""
+    if old_email:
+        queue_email(
+            "accounts.email_changed",
+            [old_email],
+            "accounts/emails/email_changed",
+            {"user": user, "changed_at": timezone.now(), **links()},
+        )

@@ -1,0 +1,30 @@
+"""Sessions end after 30 minutes without activity; activity keeps them alive."""
+
+import datetime
+
+import pytest
+from django.contrib.sessions.models import Session
+from django.utils import timezone
+
+from tests.accounts.helpers import is_logged_in, log_in
+from tests.factories import DEFAULT_PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def expire_date(client) -> datetime.datetime:
+    return Session.objects.get(session_key=client.session.session_key).expire_date
+
+
+def test_each_request_pushes_the_end_30_minutes_away(client, parent):
+    log_in(client, "dupont-k7mq4", DEFAULT_PASSWORD)
+    Session.objects.update(expire_date=timezone.now() + datetime.timedelta(minutes=5))
+    assert is_logged_in(client)
+    remaining = expire_date(client) - timezone.now()
+    assert datetime.timedelta(minutes=29) < remaining <= datetime.timedelta(minutes=30)
+
+
+def test_after_30_idle_minutes_the_family_must_log_in_again(client, parent):
+    log_in(client, "dupont-k7mq4", DEFAULT_PASSWORD)
+    Session.objects.update(expire_date=timezone.now() - datetime.timedelta(seconds=1))
+    assert not is_logged_in(client)

@@ -214,6 +214,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.purge_password_reset_requests",
         "schedule": crontab(hour=3, minute=40),
     },
+    "billing-prenotifications": {
+        "task": "billing.tasks.send_due_prenotifications",
+        "schedule": crontab(hour=8, minute=0),
+    },
     "purge-documents": {
         "task": "documents.tasks.purge_expired_documents",
         "schedule": crontab(hour=3, minute=30),
@@ -239,6 +243,14 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
+
+# The SEPA creditor (the conservatoire's Trésor Public account); demo placeholders.
+BILLING_CREDITOR = {
+    "ics": env.str("BILLING_ICS", default="FR72ZZZ123456"),
+    "iban": env.str("BILLING_CREDITOR_IBAN", default="FR7610071690000000100012383"),
+    "bic": env.str("BILLING_CREDITOR_BIC", default="TRPUFRP1XXX"),
+    "payfip_client": env.str("PAYFIP_CLIENT", default="012345"),
+}
 
 # The family's documents page asks the re-enrolment which documents apply
 # (payment mode, disciplines); documents itself never imports reinscription.

@@ -12,8 +12,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Family, SchoolLevel, Student, User
+from billing.demo import ensure_demo_grid
 from billing.models import Formula
 from conservatoire.models import SchoolYear
+from documents.demo import ensure_demo_document_types
 
 from .models import Campaign, Course, CourseSlot, Discipline, Enrolment, EnrolmentCourse, Weekday
 
@@ -602,7 +604,9 @@ def seed_load_families(count: int, previous: SchoolYear) -> list[dict]:
 
 def seed_demo(load_families: int = 0) -> list[dict]:
     """Build (or complete) the whole demo; returns every demo login."""
-    previous, _year, _campaign = seed_catalogue()
+    previous, year, _campaign = seed_catalogue()
+    ensure_demo_grid(year)
+    ensure_demo_document_types(year)
     logins = [seed_staff()]
     logins += seed_families(previous)
     logins += seed_load_families(load_families, previous)

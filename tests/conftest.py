@@ -35,6 +35,20 @@ def _fast_password_hasher(settings, request):
 
 
 @pytest.fixture(autouse=True)
+def _eager_celery_unless_integration(request):
+    """Unit tests run tasks in-process; integration tests use the real broker and worker."""
+    from conservatoire.celery import app
+
+    if "integration" in request.keywords:
+        yield
+        return
+    saved = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = saved
+
+
+@pytest.fixture(autouse=True)
 def _private_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 

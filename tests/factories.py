@@ -126,6 +126,7 @@ class CourseSlotFactory(factory.django.DjangoModelFactory):
 class EnrolmentFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Enrolment
+        skip_postgeneration_save = True
 
     student = factory.SubFactory(StudentFactory)
     school_year = factory.SubFactory(PreviousSchoolYearFactory)

@@ -49,13 +49,13 @@ def other_responsible(db):
 
 @pytest.fixture
 def family_client(client, responsible):
-    client.force_login(responsible, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(responsible, backend="accounts.backends.IdentifierBackend")
     return client
 
 
 @pytest.fixture
 def staff_client(client, staff_user):
-    client.force_login(staff_user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(staff_user, backend="accounts.backends.IdentifierBackend")
     return client
 
 

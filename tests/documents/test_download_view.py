@@ -34,7 +34,7 @@ def test_family_downloads_its_file_as_an_attachment(family_client, own_file):
 
 
 def test_another_family_gets_404(client, own_file, other_responsible):
-    client.force_login(other_responsible, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(other_responsible, backend="accounts.backends.IdentifierBackend")
     assert client.get(url(own_file)).status_code == 404
 
 
@@ -54,7 +54,7 @@ def test_user_without_family_nor_staff_gets_404(client, own_file):
     from accounts.models import User
 
     user = User.objects.create_user(username="visiteur", password="x")
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="accounts.backends.IdentifierBackend")
     assert client.get(url(own_file)).status_code == 404
 
 

@@ -215,7 +215,7 @@ def test_upload_is_csrf_protected(client, responsible, upload_url, family_type):
     from django.test import Client
 
     csrf_client = Client(enforce_csrf_checks=True)
-    csrf_client.force_login(responsible, backend="django.contrib.auth.backends.ModelBackend")
+    csrf_client.force_login(responsible, backend="accounts.backends.IdentifierBackend")
     assert post(csrf_client, upload_url, family_type, [("a.pdf", MINIMAL_PDF)]).status_code == 403
     assert not DocumentFile.objects.exists()
 

@@ -1,0 +1,520 @@
+"""The seven steps of the guide, for each case it names, with drafts and validation."""
+
+import datetime
+
+import pytest
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Student
+from reinscription.models import Reenrolment, ReenrolmentSnapshot, WizardDraft
+from tests.reinscription.conftest import step_url, student_named
+
+pytestmark = pytest.mark.django_db
+
+
+def test_family_space_lists_every_child_with_its_status(demo, client, login):
+    login("martin-julien")
+    response = client.get(reverse("reinscription:family_space"))
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "Réinscriptions" in content
+    for name in ("Léa Martin", "Hugo Martin", "Emma Martin"):
+        assert name in content
+    assert content.count("à faire") == 3
+
+
+def test_both_responsibles_see_the_whole_family(demo, client, login, wizard):
+    login("martin-claire")
+    wizard(student_named("Hugo")).post("choix", {"decision": "reenrol"})
+    client.logout()
+    login("martin-julien")
+    content = client.get(reverse("reinscription:family_space")).content.decode()
+    assert "en cours" in content
+    assert "Reprendre" in content
+
+
+def test_choice_step_uses_the_guide_words(demo, client, login):
+    login("martin-claire")
+    response = client.get(step_url(student_named("Léa"), "choix"))
+    content = response.content.decode()
+    assert "je souhaite réinscrire Léa" in content
+    assert "je ne souhaite pas réinscrire Léa" in content
+    assert "Passer à l’étape suivante" in content or "Passer à l'étape suivante" in content
+    assert "Étape 1 sur 7" in content
+
+
+def test_declining_skips_to_the_recap_and_frees_the_seat(demo, client, login, wizard):
+    login("leroy-marc")
+    lucas = student_named("Lucas")
+    w = wizard(lucas)
+    response = w.post("choix", {"decision": "decline", "decline_reason": "Déménagement"})
+    assert response.url == step_url(lucas, "recapitulatif")
+    response = w.post("recapitulatif", {"accept_rules": "on"})
+    assert response.status_code == 302
+    reenrolment = Reenrolment.objects.get(student=lucas)
+    assert reenrolment.status == Reenrolment.Status.DECLINED
+    assert reenrolment.decline_reason == "Déménagement"
+    assert reenrolment.estimated_total is None
+
+
+def test_full_reenrolment_with_one_payment(
+    demo, client, login, wizard, django_capture_on_commit_callbacks
+):
+    login("martin-claire")
+    lea = student_named("Léa")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = wizard(lea).complete(courses={"fm_day": "saturday", "ensemble": "orchestre"})
+    assert response.status_code == 302
+    assert response.url == reverse("reinscription:reenrolment_detail", args=[lea.pk])
+    reenrolment = Reenrolment.objects.get(student=lea)
+    assert reenrolment.status == Reenrolment.Status.REENROLLED
+    assert reenrolment.payment_mode == "once"
+    assert reenrolment.image_rights is True
+    assert reenrolment.outing_authorisation is False
+    assert reenrolment.preferences["fm_day"] == "saturday"
+    assert reenrolment.preferences["ensemble"] == "orchestre"
+    assert reenrolment.rules_version == demo.rules_version
+    assert reenrolment.estimated_total > 0
+    assert ReenrolmentSnapshot.objects.filter(reenrolment=reenrolment).count() == 1
+    assert not WizardDraft.objects.filter(student=lea).exists()
+    # One confirmation email, to both responsibles, with the recap.
+    assert len(mail.outbox) == 1
+    assert set(mail.outbox[0].to) == {"claire.martin@example.org", "julien.martin@example.org"}
+    assert "Léa Martin" in mail.outbox[0].body
+    assert "Prélèvement" not in mail.outbox[0].body
+
+
+def test_direct_debit_without_bank_change_requests_no_mandate(demo, client, login, wizard):
+    login("petit-karim")
+    nathan = student_named("Nathan")
+    w = wizard(nathan)
+    w.complete(
+        payment={"payment_mode": "monthly", "bank_changed": "no"},
+        courses={"fm_day": "wednesday", "ensemble": "chorale"},
+        validate=False,
+    )
+    content = client.get(step_url(nathan, "documents")).content.decode()
+    assert "mandat SEPA" not in content.lower().replace("télécharger le mandat sepa", "")
+    reenrolment_total = w.recap_total()
+    assert reenrolment_total is not None
+
+
+def test_direct_debit_with_bank_change_needs_iban_and_requests_mandate(demo, client, login, wizard):
+    login("petit-karim")
+    nathan = student_named("Nathan")
+    w = wizard(nathan)
+    w.post("choix", {"decision": "reenrol"})
+    w.post("coordonnees", w.details())
+    response = w.post("reglement", {"payment_mode": "monthly", "bank_changed": "yes"})
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert set(errors) >= {"iban", "bic", "account_holder"}
+    response = w.post(
+        "reglement",
+        {
+            "payment_mode": "monthly",
+            "bank_changed": "yes",
+            "iban": "FR14 2004 1010 0505 0001 3M02 606",
+            "bic": "PSSTFRPPLYO",
+            "account_holder": "Karim Petit",
+        },
+    )
+    assert response.status_code == 302
+    w.post("autorisations", {"image_rights": "no", "outing_authorisation": "yes"})
+    content = client.get(step_url(nathan, "documents")).content.decode().lower()
+    assert "mandat sepa" in content
+    assert "rib" in content
+
+
+def test_an_invalid_iban_gets_a_french_message_and_keeps_the_rest(demo, client, login, wizard):
+    login("petit-karim")
+    nathan = student_named("Nathan")
+    w = wizard(nathan)
+    w.post("choix", {"decision": "reenrol"})
+    w.post("coordonnees", w.details())
+    response = w.post(
+        "reglement",
+        {
+            "payment_mode": "monthly",
+            "bank_changed": "yes",
+            "iban": "FR00 1234",
+            "bic": "PSSTFRPPLYO",
+            "account_holder": "Karim Petit",
+            "pass_culture_number": "PC-123",
+        },
+    )
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "IBAN" in content
+    assert 'value="Karim Petit"' in content
+    assert 'value="PC-123"' in content
+    assert "Merci de corriger" in content
+
+
+@pytest.mark.parametrize(
+    ("first_name", "expected_fields", "answers"),
+    [
+        (
+            "Emma",
+            {"administrative", "instrument", "fm1c1_day", "discovery_day"},
+            {"administrative": "on", "instrument": "violon", "fm1c1_day": "saturday"},
+        ),
+        ("Hugo", {"awakening_day"}, {"awakening_day": "wednesday"}),
+        ("Chloé", {"fm_day"}, {"fm_day": "wednesday"}),
+        ("Léa", {"fm_day", "ensemble"}, {"fm_day": "saturday", "ensemble": "chorale"}),
+        ("Nathan", {"fm_day", "ensemble"}, {"fm_day": "wednesday", "ensemble": "orchestre"}),
+        ("Manon", {"fm1c4_time", "ensemble"}, {"fm1c4_time": "9h30", "ensemble": "orchestre"}),
+        ("Inès", set(), {}),
+        ("Sophie", set(), {"comments": "Je souhaite passer en cours de 45 minutes."}),
+    ],
+)
+def test_courses_step_asks_what_the_guide_asks_for_each_case(
+    demo, client, login, wizard, first_name, expected_fields, answers
+):
+    student = student_named(first_name)
+    login(student.family.responsibles.first().username)
+    w = wizard(student)
+    w.post("choix", {"decision": "reenrol"})
+    w.post("coordonnees", w.details())
+    w.post("reglement", {"payment_mode": "once"})
+    authorisations = {"image_rights": "yes"}
+    if not student.is_adult_learner:
+        authorisations["outing_authorisation"] = "yes"
+    w.post("autorisations", authorisations)
+    w.post("documents", {})
+    form = client.get(step_url(student, "cours")).context["form"]
+    assert set(form.fields) - {"comments"} == expected_fields
+    assert "comments" in form.fields
+    response = w.post("cours", answers)
+    assert response.status_code == 302, response.context["form"].errors
+    w.post("recapitulatif", {"accept_rules": "on", "shown_total": w.recap_total()})
+    reenrolment = Reenrolment.objects.get(student=student)
+    for key, value in answers.items():
+        if key == "comments":
+            assert reenrolment.comments == value
+        else:
+            assert reenrolment.preferences[key] == (True if value == "on" else value)
+
+
+def test_discovery_pupil_must_choose_a_day_or_administrative(demo, client, login, wizard):
+    login("martin-claire")
+    emma = student_named("Emma")
+    w = wizard(emma)
+    w.complete(validate=False, courses={"discovery_day": "monday"})
+    response = w.post("cours", {"administrative": "on"})
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert "instrument" in errors and "fm1c1_day" in errors
+    response = w.post("cours", {})
+    assert "discovery_day" in response.context["form"].errors
+
+
+def test_administrative_reenrolment_moves_discovery_pupil_to_music_curriculum(
+    demo, client, login, wizard
+):
+    login("martin-claire")
+    emma = student_named("Emma")
+    wizard(emma).complete(
+        courses={"administrative": "on", "instrument": "violon", "fm1c1_day": "wednesday"}
+    )
+    reenrolment = Reenrolment.objects.get(student=emma)
+    assert reenrolment.preferences["formula"] == "cursus-musique"
+    snapshot = reenrolment.snapshots.get()
+    assert snapshot.data["estimate"]["lines"][0]["formula"].startswith("Cursus musique")
+
+
+def test_authorisations_are_explicit_with_nothing_preticked(demo, client, login, wizard):
+    login("martin-claire")
+    hugo = student_named("Hugo")
+    w = wizard(hugo)
+    w.complete(validate=False, courses={"awakening_day": "wednesday"})
+    response = client.get(step_url(hugo, "autorisations"))
+    content = response.content.decode()
+    assert "droit à l’image" in content.lower() or "droit à l'image" in content.lower()
+    assert "autorisation de sortie" in content.lower()
+    w2 = wizard(student_named("Léa"))
+    w2.post("choix", {"decision": "reenrol"})
+    w2.post("coordonnees", w2.details(student_named("Léa")))
+    w2.post("reglement", {"payment_mode": "once"})
+    fresh = client.get(step_url(student_named("Léa"), "autorisations")).content.decode()
+    assert "checked" not in fresh
+    response = w2.post("autorisations", {"image_rights": "yes"})
+    assert "outing_authorisation" in response.context["form"].errors
+
+
+def test_details_step_validates_french_mobile_and_keeps_other_fields(demo, client, login, wizard):
+    login("bernard-sarah")
+    chloe = student_named("Chloé")
+    w = wizard(chloe)
+    w.post("choix", {"decision": "reenrol"})
+    data = w.details()
+    responsible = chloe.family.responsibles.get()
+    data[f"responsible_{responsible.pk}_mobile"] = "12345"
+    data["school_name"] = "École du Bourg modifiée"
+    response = w.post("coordonnees", data)
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "06 12 34 56 78" in content  # the help text of the French number
+    assert 'value="École du Bourg modifiée"' in content
+    assert f"responsible_{responsible.pk}_mobile" in response.context["form"].errors
+
+
+def test_details_are_prefilled(demo, client, login, wizard):
+    login("martin-claire")
+    lea = student_named("Léa")
+    wizard(lea).post("choix", {"decision": "reenrol"})
+    content = client.get(step_url(lea, "coordonnees")).content.decode()
+    assert "12 chemin de la Sablière" in content
+    assert "claire.martin@example.org" in content
+    assert "Collège Jean-Giono" in content
+
+
+def test_draft_survives_logout_and_resumes_where_it_stopped(demo, client, login, wizard):
+    login("martin-claire")
+    hugo = student_named("Hugo")
+    w = wizard(hugo)
+    w.post("choix", {"decision": "reenrol"})
+    w.post("coordonnees", w.details())
+    client.logout()
+    other_device = Client()
+    other_device.force_login(
+        hugo.family.responsibles.get(username="martin-julien"),
+        backend="accounts.backends.IdentifierBackend",
+    )
+    response = other_device.get(step_url(hugo))
+    assert response.status_code == 302
+    assert response.url == step_url(hugo, "reglement")
+    content = other_device.get(step_url(hugo, "coordonnees")).content.decode()
+    assert "Mamie Martin" in content
+
+
+def test_two_children_have_separate_drafts(demo, client, login, wizard):
+    login("martin-claire")
+    wizard(student_named("Hugo")).post("choix", {"decision": "decline"})
+    wizard(student_named("Emma")).post("choix", {"decision": "reenrol"})
+    assert client.get(step_url(student_named("Hugo"))).url.endswith("/recapitulatif/")
+    assert client.get(step_url(student_named("Emma"))).url.endswith("/coordonnees/")
+
+
+def test_modifying_after_validation_keeps_history(demo, client, login, wizard):
+    login("leroy-marc")
+    ines = student_named("Inès")
+    wizard(ines).complete()
+    wizard(ines).complete(authorisations={"image_rights": "no", "outing_authorisation": "no"})
+    reenrolment = Reenrolment.objects.get(student=ines)
+    assert reenrolment.version == 2
+    assert reenrolment.image_rights is False
+    assert list(reenrolment.snapshots.values_list("version", flat=True)) == [2, 1]
+    assert reenrolment.snapshots.get(version=1).data["authorisations"]["image_rights"] is True
+
+
+def test_validated_by_staff_cannot_be_modified(demo, client, login, wizard):
+    login("leroy-marc")
+    ines = student_named("Inès")
+    wizard(ines).complete()
+    Reenrolment.objects.filter(student=ines).update(status=Reenrolment.Status.VALIDATED)
+    response = client.get(step_url(ines, "choix"))
+    assert response.status_code == 302
+    assert response.url == reverse("reinscription:reenrolment_detail", args=[ines.pk])
+    content = client.get(response.url).content.decode()
+    assert "validé par le conservatoire" in content
+    assert "Modifier" not in content
+
+
+def test_double_submit_gives_one_record_and_a_message(demo, client, login, wizard):
+    login("leroy-marc")
+    ines = student_named("Inès")
+    w = wizard(ines)
+    w.complete(validate=False)
+    total = w.recap_total()
+    first = w.post("recapitulatif", {"accept_rules": "on", "shown_total": total})
+    second = w.post("recapitulatif", {"accept_rules": "on", "shown_total": total}, follow=True)
+    assert first.status_code == 302
+    assert Reenrolment.objects.filter(student=ines).count() == 1
+    assert ReenrolmentSnapshot.objects.filter(reenrolment__student=ines).count() == 1
+    assert "déjà été validée" in second.content.decode()
+
+
+def test_another_responsible_validating_meanwhile_gives_a_clear_message(demo, login, wizard):
+    hugo = student_named("Hugo")
+    claire, julien = Client(), Client()
+    for client, who in ((claire, "martin-claire"), (julien, "martin-julien")):
+        client.force_login(
+            hugo.family.responsibles.get(username=who),
+            backend="accounts.backends.IdentifierBackend",
+        )
+    from tests.reinscription.conftest import WizardDriver
+
+    hugo_courses = {"awakening_day": "saturday"}
+    WizardDriver(claire, hugo).complete(validate=False, courses=hugo_courses)
+    total = WizardDriver(claire, hugo).recap_total()
+    # Both look at the recap; Julien validates first, then Claire.
+    first = WizardDriver(julien, hugo).post(
+        "recapitulatif", {"accept_rules": "on", "shown_total": total}
+    )
+    second = WizardDriver(claire, hugo).post(
+        "recapitulatif", {"accept_rules": "on", "shown_total": total}, follow=True
+    )
+    assert first.status_code == 302
+    assert Reenrolment.objects.filter(student=hugo).count() == 1
+    assert ReenrolmentSnapshot.objects.filter(reenrolment__student=hugo).count() == 1
+    assert "déjà été validée" in second.content.decode()
+
+
+def test_a_changed_total_is_shown_again_before_validation(demo, client, login, wizard):
+    login("leroy-marc")
+    ines = student_named("Inès")
+    w = wizard(ines)
+    w.complete(validate=False)
+    total = w.recap_total()
+    response = w.post("recapitulatif", {"accept_rules": "on", "shown_total": total + 1})
+    assert response.status_code == 200
+    assert "a changé" in response.content.decode()
+    assert not Reenrolment.objects.filter(student=ines).exists()
+    assert WizardDraft.objects.filter(student=ines).exists()
+    response = w.post("recapitulatif", {"accept_rules": "on", "shown_total": total})
+    assert response.status_code == 302
+    assert Reenrolment.objects.filter(student=ines).exists()
+
+
+def test_rules_must_be_accepted(demo, client, login, wizard):
+    login("leroy-marc")
+    ines = student_named("Inès")
+    w = wizard(ines)
+    w.complete(validate=False)
+    response = w.post("recapitulatif", {"shown_total": w.recap_total()})
+    assert response.status_code == 200
+    assert "accept_rules" in response.context["form"].errors
+    assert not Reenrolment.objects.exists()
+
+
+def test_closed_campaign_accepts_nothing(demo, client, login, wizard):
+    login("leroy-marc")
+    ines = student_named("Inès")
+    demo.closes_at = timezone.now() - datetime.timedelta(minutes=1)
+    demo.save()
+    response = client.get(step_url(ines, "choix"))
+    assert response.status_code == 403
+    assert "close" in response.content.decode()
+    response = wizard(ines).post("choix", {"decision": "reenrol"})
+    assert response.status_code == 403
+    assert not WizardDraft.objects.exists()
+
+
+def test_campaign_closing_before_validation_refuses_and_keeps_the_draft(
+    demo, client, login, wizard
+):
+    login("leroy-marc")
+    ines = student_named("Inès")
+    w = wizard(ines)
+    w.complete(validate=False)
+    total = w.recap_total()
+    demo.closes_at = timezone.now() - datetime.timedelta(seconds=1)
+    demo.save()
+    response = w.post("recapitulatif", {"accept_rules": "on", "shown_total": total})
+    assert response.status_code == 403
+    assert not Reenrolment.objects.exists()
+
+
+# --- Security -------------------------------------------------------------------
+
+
+def test_another_familys_student_gives_404(demo, client, login):
+    login("bernard-sarah")
+    lea = student_named("Léa")
+    assert client.get(step_url(lea, "choix")).status_code == 404
+    assert client.get(step_url(lea)).status_code == 404
+    assert client.get(reverse("reinscription:reenrolment_detail", args=[lea.pk])).status_code == 404
+
+
+def test_staff_without_family_get_404_on_family_pages(demo, client, login):
+    login("secretariat")
+    assert client.get(reverse("reinscription:family_space")).status_code == 404
+    assert client.get(step_url(Student.objects.first(), "choix")).status_code == 404
+
+
+def test_anonymous_users_are_sent_to_login(demo, client):
+    response = client.get(step_url(student_named("Léa"), "choix"))
+    assert response.status_code == 302
+    assert reverse("accounts:login") in response.url
+
+
+def test_a_step_reached_out_of_order_is_refused(demo, client, login, wizard):
+    login("martin-claire")
+    lea = student_named("Léa")
+    response = client.get(step_url(lea, "recapitulatif"))
+    assert response.status_code == 302
+    assert response.url == step_url(lea, "choix")
+    response = wizard(lea).post("reglement", {"payment_mode": "once"})
+    assert response.status_code == 400
+    assert not WizardDraft.objects.exists()
+
+
+def test_a_tampered_step_name_is_refused(demo, client, login, wizard):
+    login("martin-claire")
+    lea = student_named("Léa")
+    assert client.get(step_url(lea, "inconnue")).status_code == 404
+    payload = {f"reenrolment_{lea.pk}-current_step": "inconnue", "inconnue-x": "1"}
+    assert client.post(step_url(lea, "choix"), payload).status_code == 400
+    assert (
+        client.post(step_url(lea, "choix"), {"wizard_goto_step": "recapitulatif"}).status_code
+        == 400
+    )
+    assert client.post(step_url(lea, "choix"), {}).status_code == 400
+
+
+def test_done_never_runs_on_a_get(demo, client, login, wizard):
+    login("leroy-marc")
+    ines = student_named("Inès")
+    wizard(ines).complete(validate=False)
+    response = client.get(step_url(ines, "fin"))
+    assert response.status_code == 302
+    assert not Reenrolment.objects.exists()
+
+
+def test_post_without_csrf_token_fails(demo, wizard):
+    lea = student_named("Léa")
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(
+        lea.family.responsibles.first(), backend="accounts.backends.IdentifierBackend"
+    )
+    response = wizard(lea).__class__(client, lea).post("choix", {"decision": "reenrol"})
+    assert response.status_code == 403
+    assert not WizardDraft.objects.exists()
+
+
+def test_extra_post_fields_are_ignored(demo, client, login, wizard):
+    login("leroy-marc")
+    ines = student_named("Inès")
+    w = wizard(ines)
+    w.complete(validate=False)
+    total = w.recap_total()
+    w.post(
+        "recapitulatif",
+        {"accept_rules": "on", "shown_total": total, "status": "validated", "estimated_total": "1"},
+    )
+    reenrolment = Reenrolment.objects.get(student=ines)
+    assert reenrolment.status == Reenrolment.Status.REENROLLED
+    assert reenrolment.estimated_total == total
+
+
+def test_family_sees_the_final_amount_and_the_difference(demo, client, login, wizard):
+    from decimal import Decimal
+
+    from billing.models import FamilyBilling
+    from billing.services import set_final_amount
+
+    login("leroy-marc")
+    ines = student_named("Inès")
+    wizard(ines).complete()
+    bill = FamilyBilling.objects.get(family=ines.family, school_year=demo.school_year)
+    estimated = bill.estimated_total
+    assert estimated == Reenrolment.objects.get(student=ines).estimated_total
+    staff = ines.family.responsibles.model.objects.get(username="secretariat")
+    set_final_amount(bill, amount=estimated - Decimal("20.00"), reason="Remise exceptionnelle", by=staff)
+    content = client.get(reverse("reinscription:reenrolment_detail", args=[ines.pk])).content.decode()
+    assert "Remise exceptionnelle" in content
+    assert "20,00" in content

@@ -19,7 +19,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.formats import number_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageFile, UnidentifiedImageError
 
 MAX_FILE_SIZE = 10 * 1024 * 1024  # 10 MB per file
 # 50 million pixels: an 8000 x 6000 phone photo passes, a bomb does not. Lower
@@ -104,6 +104,10 @@ def _check_image(uploaded: UploadedFile, name: str) -> None:
         params={"name": name},
     )
     uploaded.seek(0)
+    # WeasyPrint sets LOAD_TRUNCATED_IMAGES globally on import; a truncated upload
+    # must still be refused here.
+    load_truncated = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -125,6 +129,7 @@ def _check_image(uploaded: UploadedFile, name: str) -> None:
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise damaged from None
     finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = load_truncated
         uploaded.seek(0)
 
 

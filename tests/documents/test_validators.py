@@ -119,3 +119,14 @@ def test_sizes_read_the_french_way(size, text):
     from documents.validators import format_size
 
     assert format_size(size).replace("\xa0", " ") == text
+
+
+def test_truncated_jpeg_is_refused_even_after_weasyprint_was_imported():
+    import weasyprint  # noqa: F401 (sets PIL's LOAD_TRUNCATED_IMAGES globally)
+    from PIL import ImageFile
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES
+    data = image_bytes("JPEG", (400, 300))
+    message = refusal(SimpleUploadedFile("coupe.jpg", data[: len(data) // 2]))
+    assert "image endommagée" in message
+    assert ImageFile.LOAD_TRUNCATED_IMAGES  # restored for WeasyPrint

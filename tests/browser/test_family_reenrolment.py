@@ -94,7 +94,9 @@ def test_a_family_reenrols_a_child_in_seven_steps(live_app, demo, page, screensh
     page.get_by_role("button", name=NEXT).click()
 
     expect(page.get_by_text("Étape 7 sur 7")).to_be_visible()
-    expect(page.get_by_text("Le coût définitif sera déterminé par nos services.").first).to_be_visible()
+    expect(
+        page.get_by_text("Le coût définitif sera déterminé par nos services.").first
+    ).to_be_visible()
     page.get_by_label("J’ai lu et j’accepte le règlement intérieur").check()
     screenshot("7-recap")
     no_sideways_scroll(page)

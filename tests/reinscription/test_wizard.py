@@ -514,7 +514,9 @@ def test_family_sees_the_final_amount_and_the_difference(demo, client, login, wi
     estimated = bill.estimated_total
     assert estimated == Reenrolment.objects.get(student=ines).estimated_total
     staff = ines.family.responsibles.model.objects.get(username="secretariat")
-    set_final_amount(bill, amount=estimated - Decimal("20.00"), reason="Remise exceptionnelle", by=staff)
+    set_final_amount(
+        bill, amount=estimated - Decimal("20.00"), reason="Remise exceptionnelle", by=staff
+    )
     content = client.get(reverse("reinscription:reenrolment_detail", args=[ines.pk])).content.decode()
     assert "Remise exceptionnelle" in content
     assert "20,00" in content

@@ -517,6 +517,7 @@ def test_family_sees_the_final_amount_and_the_difference(demo, client, login, wi
     set_final_amount(
         bill, amount=estimated - Decimal("20.00"), reason="Remise exceptionnelle", by=staff
     )
-    content = client.get(reverse("reinscription:reenrolment_detail", args=[ines.pk])).content.decode()
+    detail = reverse("reinscription:reenrolment_detail", args=[ines.pk])
+    content = client.get(detail).content.decode()
     assert "Remise exceptionnelle" in content
     assert "20,00" in content

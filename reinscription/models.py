@@ -358,3 +358,7 @@ class WizardDraft(models.Model):
 
     def __str__(self):
         return f"{self.student} — {self.campaign}"
+
+
+# The staff back office's models (exports, reminders), kept in their own module.
+from .models_staff import CampaignStudent, ExportJob, ReminderSent  # noqa: E402, F401

@@ -291,7 +291,7 @@ def submit_reenrolment(
             "rules_version": campaign.rules_version,
         }
     )
-    ReenrolmentSnapshot.objects.create(
+    snapshot = ReenrolmentSnapshot.objects.create(
         reenrolment=reenrolment,
         version=reenrolment.version,
         data=snapshot_data,
@@ -300,7 +300,7 @@ def submit_reenrolment(
         created_at=now,
     )
     WizardDraft.objects.filter(student=student, campaign=campaign).delete()
-    send_confirmation(reenrolment, snapshot_data)
+    send_confirmation(reenrolment, snapshot)
     return SubmitResult(reenrolment)
 
 
@@ -344,8 +344,11 @@ def _apply_payment(family: Family, campaign: Campaign, payment: dict) -> None:
         )
 
 
-def send_confirmation(reenrolment: Reenrolment, snapshot: dict) -> None:
-    """Email the recap to every active responsible of the family, after commit."""
+def send_confirmation(reenrolment: Reenrolment, snapshot: ReenrolmentSnapshot) -> None:
+    """Email the recap (text, HTML and the PDF) to every active responsible, after commit.
+
+    The PDF is rendered by the worker when the email leaves, not in the request.
+    """
     family = reenrolment.student.family
     recipients = list(
         family.responsibles.filter(is_active=True).exclude(email="").values_list("email", flat=True)
@@ -357,7 +360,8 @@ def send_confirmation(reenrolment: Reenrolment, snapshot: dict) -> None:
         "reenrolment_confirmation",
         sorted(set(recipients)),
         "reinscription/emails/confirmation",
-        {"reenrolment": reenrolment, "snapshot": snapshot},
+        {"reenrolment": reenrolment, "snapshot": snapshot.data},
+        attachments=[{"generator": "reinscription.recap.snapshot_attachment", "pk": snapshot.pk}],
     )
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import recap, views
 from .wizard import ReenrolmentWizard
 
 app_name = "reinscription"
@@ -15,5 +15,8 @@ urlpatterns = [
         "eleves/<int:student_id>/recapitulatif/",
         views.ReenrolmentDetailView.as_view(),
         name="reenrolment_detail",
+    ),
+    path(
+        "eleves/<int:student_id>/recapitulatif.pdf", recap.family_recap_response, name="recap_pdf"
     ),
 ]

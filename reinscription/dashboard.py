@@ -1,0 +1,293 @@
+"""The campaign seen from the secretariat: who answered, what they asked, what waits.
+
+Plain queries, each in a constant number of SQL statements whatever the size of the
+conservatoire; the admin (dashboard, filtered lists) and the exports call them.
+
+A student *belongs to* a campaign when they followed a course in the campaign's
+previous year (an :class:`Enrolment`) or already answered for it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from accounts.models import Family, Student
+from documents.models import Document
+
+from .models import Campaign, Course, Enrolment, EnrolmentCourse, Reenrolment, WizardDraft
+from .rules import FM_DAY_CHOICE, DisplayStatus
+
+# The answers that carry course preferences (a declined student asks nothing).
+ANSWERED_REENROL = (Reenrolment.Status.REENROLLED, Reenrolment.Status.VALIDATED)
+PENDING = (DisplayStatus.TODO, DisplayStatus.IN_PROGRESS)
+
+STATUS_LABELS = {
+    DisplayStatus.TODO: _("to do"),
+    DisplayStatus.IN_PROGRESS: _("in progress"),
+    DisplayStatus.REENROLLED: _("re-enrolled"),
+    DisplayStatus.DECLINED: _("not re-enrolled"),
+    DisplayStatus.VALIDATED: _("validated by the conservatoire"),
+}
+
+# The step 6 answers stored in Reenrolment.preferences: key -> (label, {value: label}).
+DAYS = {
+    "monday": _("Monday"),
+    "wednesday": _("Wednesday"),
+    "saturday": _("Saturday"),
+}
+PREFERENCES: dict[str, tuple] = {
+    "fm_day": (_("Formation musicale: preferred day"), DAYS),
+    "fm1c1_day": (_("Day for FM1C1 and the chorale Domin'ut"), DAYS),
+    "awakening_day": (_("Éveil artistique: preferred day"), DAYS),
+    "discovery_day": (_("Découverte instrumentale: preferred day"), DAYS),
+    "fm1c4_time": (
+        _("FM1C4: preferred time"),
+        {"9h30": _("9:30 to 10:30"), "10h30": _("10:30 to 11:30")},
+    ),
+    "ensemble": (
+        _("Compulsory collective practice"),
+        {"orchestre": _("Orchestra"), "chorale": _("Chorale Domin'ut")},
+    ),
+    "administrative": (
+        pgettext_lazy("guide", "Administrative re-enrolment"),
+        {True: _("yes"), "True": _("yes")},
+    ),
+    "instrument": (_("Instrument chosen by the pupil"), {}),
+    "formula": (_("Formula"), {}),
+}
+
+
+def preference_label(key: str) -> str:
+    return str(PREFERENCES[key][0]) if key in PREFERENCES else key
+
+
+def preference_value_label(key: str, value, names: dict[str, str] | None = None) -> str:
+    """The French label of a stored answer (course and formula codes through ``names``)."""
+    choices = PREFERENCES.get(key, (None, {}))[1]
+    if value in choices:
+        return str(choices[value])
+    if names and value in names:
+        return names[value]
+    return str(value)
+
+
+# --- Which students, which status ---------------------------------------------------------
+
+
+def campaign_students(campaign: Campaign, queryset: QuerySet[Student] | None = None):
+    """The students concerned by ``campaign`` (enrolled last year, or who answered)."""
+    queryset = Student.objects.all() if queryset is None else queryset
+    return queryset.filter(
+        Exists(
+            Enrolment.objects.filter(student=OuterRef("pk"), school_year=campaign.previous_year_id)
+        )
+        | Exists(Reenrolment.objects.filter(student=OuterRef("pk"), campaign=campaign))
+    )
+
+
+def status_expression(campaign: Campaign, student_ref: str = "pk"):
+    """A SQL expression worth the student's :class:`DisplayStatus` in ``campaign``."""
+    answer = Reenrolment.objects.filter(student=OuterRef(student_ref), campaign=campaign)
+    draft = WizardDraft.objects.filter(student=OuterRef(student_ref), campaign=campaign)
+    return Coalesce(
+        Subquery(answer.values("status")[:1]),
+        Case(
+            When(Exists(draft), then=Value(DisplayStatus.IN_PROGRESS.value)),
+            default=Value(DisplayStatus.TODO.value),
+        ),
+        output_field=CharField(),
+    )
+
+
+def with_status(campaign: Campaign, queryset: QuerySet[Student] | None = None):
+    """The campaign's students, annotated with ``campaign_status``."""
+    return campaign_students(campaign, queryset).annotate(
+        campaign_status=status_expression(campaign)
+    )
+
+
+def status_counts(campaign: Campaign) -> dict[DisplayStatus, int]:
+    """How many students are à faire, en cours, réinscrits, non réinscrits, validés (1 query)."""
+    counts = dict.fromkeys(DisplayStatus, 0)
+    rows = (
+        with_status(campaign)
+        .order_by()
+        .values("campaign_status")
+        .annotate(count=Count("pk"))
+        .values_list("campaign_status", "count")
+    )
+    for status, count in rows:
+        counts[DisplayStatus(status)] = count
+    return counts
+
+
+def documents_waiting(campaign: Campaign) -> int:
+    """Documents received for the campaign's year and not reviewed yet."""
+    return Document.objects.filter(
+        status=Document.Status.RECEIVED, type__school_year=campaign.school_year_id
+    ).count()
+
+
+def families_without_answer(campaign: Campaign) -> QuerySet[Family]:
+    """Families with at least one student of the campaign who has not answered yet."""
+    pending = (
+        campaign_students(campaign)
+        .filter(family=OuterRef("pk"))
+        .exclude(Exists(Reenrolment.objects.filter(student=OuterRef("pk"), campaign=campaign)))
+    )
+    return Family.objects.filter(Exists(pending))
+
+
+def pending_students_by_family(campaign: Campaign, family_ids) -> dict[int, list[tuple]]:
+    """``{family_id: [(student, status), …]}`` for the students without an answer."""
+    rows = (
+        with_status(campaign, Student.objects.filter(family_id__in=family_ids))
+        .filter(campaign_status__in=[status.value for status in PENDING])
+        .order_by("family_id", "first_name", "pk")
+    )
+    result: dict[int, list[tuple]] = defaultdict(list)
+    for student in rows:
+        result[student.family_id].append((student, DisplayStatus(student.campaign_status)))
+    return result
+
+
+# --- What the families asked ---------------------------------------------------------------
+
+
+@dataclass
+class PreferenceCell:
+    value: str
+    label: str
+    count: int
+
+
+@dataclass
+class PreferenceRow:
+    """One question for one group of students (their current course), answer counts."""
+
+    key: str
+    label: str
+    course_code: str = ""
+    course_name: str = ""
+    cells: list[PreferenceCell] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(cell.count for cell in self.cells)
+
+
+def current_courses(campaign: Campaign, student_ids) -> dict[int, set[str]]:
+    """The course codes each student follows in the campaign's previous year (1 query)."""
+    courses: dict[int, set[str]] = defaultdict(set)
+    rows = EnrolmentCourse.objects.filter(
+        enrolment__school_year=campaign.previous_year_id, enrolment__student_id__in=student_ids
+    ).values_list("enrolment__student_id", "course__code")
+    for student_id, code in rows:
+        courses[student_id].add(code)
+    return courses
+
+
+def preference_table(campaign: Campaign) -> list[PreferenceRow]:
+    """Counts of each answer of step 6 among the re-enrolled students (3 queries).
+
+    The day asked for formation musicale is counted per current FM course
+    (FM1C1, FM1C2, FM1C3), as the planning is made per course.
+    """
+    answers = list(
+        Reenrolment.objects.filter(campaign=campaign, status__in=ANSWERED_REENROL).values_list(
+            "student_id", "preferences"
+        )
+    )
+    courses = current_courses(campaign, [student_id for student_id, _prefs in answers])
+    names = dict(Course.objects.values_list("code", "name"))
+    names.update(_formula_names())
+    counters: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    for student_id, preferences in answers:
+        for key, value in (preferences or {}).items():
+            if key not in PREFERENCES or value in ("", None, False):
+                continue
+            if key == "fm_day":
+                groups = sorted(courses.get(student_id, set()) & set(FM_DAY_CHOICE)) or [""]
+            else:
+                groups = [""]
+            for group in groups:
+                counters[(key, group)][str(value)] += 1
+    rows = []
+    for key in PREFERENCES:
+        groups = sorted(group for (k, group) in counters if k == key)
+        for group in groups:
+            counter = counters[(key, group)]
+            known = [str(value) for value in PREFERENCES[key][1] if value is not True]
+            values = [v for v in known if v in counter]
+            values += sorted(v for v in counter if v not in values)
+            rows.append(
+                PreferenceRow(
+                    key=key,
+                    label=preference_label(key),
+                    course_code=group,
+                    course_name=names.get(group, group),
+                    cells=[
+                        PreferenceCell(v, preference_value_label(key, v, names), counter[v])
+                        for v in values
+                    ],
+                )
+            )
+    return rows
+
+
+def _formula_names() -> dict[str, str]:
+    from billing.models import Formula
+
+    return dict(Formula.objects.values_list("code", "name"))
+
+
+def open_or_latest_campaign() -> Campaign | None:
+    """The campaign the back office shows by default."""
+    from django.utils import timezone
+
+    now = timezone.now()
+    campaigns = Campaign.objects.select_related("school_year", "previous_year")
+    return campaigns.filter(opens_at__lte=now, closes_at__gt=now).first() or campaigns.first()
+
+
+def status_choices() -> list[tuple[str, str]]:
+    return [(status.value, STATUS_LABELS[status]) for status in DisplayStatus]
+
+
+def q_preference(key: str, value: str) -> Q:
+    """Re-enrolments whose stored answer ``key`` is ``value`` (JSON key lookup)."""
+    if key == "administrative":
+        return Q(preferences__administrative=True)
+    return Q(**{f"preferences__{key}": value})
+
+
+__all__ = [
+    "ANSWERED_REENROL",
+    "PREFERENCES",
+    "STATUS_LABELS",
+    "campaign_students",
+    "documents_waiting",
+    "families_without_answer",
+    "open_or_latest_campaign",
+    "pending_students_by_family",
+    "preference_table",
+    "status_counts",
+    "with_status",
+]

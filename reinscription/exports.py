@@ -1,0 +1,369 @@
+"""Planning exports for the secretariat (CSV and XLSX).
+
+- the re-enrolled students per course of this year, with their course
+  preferences for next year and the family's free text;
+- the families who have not answered yet (à faire or en cours).
+
+CSV files are UTF-8 with a BOM and ``;`` separators (what a French spreadsheet
+opens directly). Text typed by families may start with ``=``, ``+``, ``-`` or
+``@``: in CSV such a cell gets a leading apostrophe, in XLSX it is written as a
+string cell, so no spreadsheet ever reads it as a formula.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import re
+import tempfile
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Max, OuterRef, Prefetch, Subquery
+from django.http import FileResponse, HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Family, User
+
+from .dashboard import (
+    ANSWERED_REENROL,
+    STATUS_LABELS,
+    families_without_answer,
+    pending_students_by_family,
+    preference_value_label,
+)
+from .models import Campaign, Course, EnrolmentCourse, Reenrolment
+from .models_staff import ReminderSent
+from .rules import DisplayStatus
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SHEET_FORBIDDEN = re.compile(r"[\[\]\*\?/\\:]")
+PLANNING_PREFERENCES = (
+    "fm_day",
+    "fm1c1_day",
+    "awakening_day",
+    "discovery_day",
+    "fm1c4_time",
+    "ensemble",
+    "administrative",
+    "instrument",
+)
+
+
+def escape_cell(value) -> str:
+    """A CSV cell that a spreadsheet shows as text: formula-like text gets a leading quote."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, Decimal):
+        return f"{value:.2f}".replace(".", ",")
+    if isinstance(value, datetime.datetime):
+        return timezone.localtime(value).strftime("%d/%m/%Y %H:%M")
+    if isinstance(value, datetime.date):
+        return value.strftime("%d/%m/%Y")
+    text = str(value)
+    if text.startswith(FORMULA_PREFIXES):
+        return "'" + text
+    return text
+
+
+@dataclass
+class Sheet:
+    title: str
+    header: Sequence[str]
+    rows: list[Sequence]
+
+
+# --- Writers --------------------------------------------------------------------------------
+
+
+def csv_bytes(header: Sequence[str], rows: Iterable[Sequence]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow([escape_cell(cell) for cell in header])
+    for row in rows:
+        writer.writerow([escape_cell(cell) for cell in row])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def xlsx_value(value):
+    """What goes in an XLSX cell: numbers and dates as such, everything else as text."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, int | Decimal | datetime.date):
+        if isinstance(value, datetime.datetime):
+            return timezone.localtime(value).replace(tzinfo=None)
+        return value
+    return str(value)
+
+
+def sheet_title(title: str, used: set[str]) -> str:
+    base = SHEET_FORBIDDEN.sub(" ", title).strip()[:28] or "Feuille"
+    candidate, n = base, 2
+    while candidate.lower() in used:
+        candidate = f"{base[:25]} {n}"
+        n += 1
+    used.add(candidate.lower())
+    return candidate
+
+
+def write_xlsx(sheets: Sequence[Sheet], fileobj) -> None:
+    """Write ``sheets`` to ``fileobj``; strings are string cells, never formulas."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    workbook = Workbook(write_only=True)
+    used: set[str] = set()
+    bold = Font(bold=True)
+    for sheet in sheets:
+        worksheet = workbook.create_sheet(sheet_title(sheet.title, used))
+        header = []
+        for title in sheet.header:
+            cell = WriteOnlyCell(worksheet, value=str(title))
+            cell.data_type = "s"
+            cell.font = bold
+            header.append(cell)
+        worksheet.append(header)
+        for row in sheet.rows:
+            cells = []
+            for value in row:
+                cell = WriteOnlyCell(worksheet, value=xlsx_value(value))
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"  # "=1+1" typed by a family stays text
+                if isinstance(value, datetime.datetime):
+                    cell.number_format = "DD/MM/YYYY HH:MM"
+                elif isinstance(value, datetime.date):
+                    cell.number_format = "DD/MM/YYYY"
+                cells.append(cell)
+            worksheet.append(cells)
+    if not sheets:
+        workbook.create_sheet("Vide")
+    workbook.save(fileobj)
+
+
+def csv_response(filename: str, header, rows) -> HttpResponse:
+    response = HttpResponse(csv_bytes(header, rows), content_type=CSV_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def xlsx_response(filename: str, sheets: Sequence[Sheet]) -> FileResponse:
+    spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
+    write_xlsx(sheets, spool)
+    spool.seek(0)
+    response = FileResponse(
+        spool, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- Planning: re-enrolled students per course -------------------------------------------------
+
+
+def planning_header() -> list[str]:
+    return [
+        _("Course"),
+        _("Student"),
+        _("Birth date"),
+        _("Family"),
+        _("Status"),
+        _("Formula next year"),
+        _("Year of instrument"),
+        _("FM day"),
+        _("FM1C1 day (after Découverte)"),
+        _("Éveil day"),
+        _("Découverte day"),
+        _("FM1C4 time"),
+        _("Collective practice"),
+        _("Administrative re-enrolment"),
+        _("Instrument chosen"),
+        _("Complementary information"),
+        _("Responsibles"),
+        _("Emails"),
+        _("Mobiles"),
+    ]
+
+
+def planning_sheets(
+    campaign: Campaign,
+    *,
+    course_code: str | None = None,
+    reenrolment_ids: Iterable[int] | None = None,
+) -> list[Sheet]:
+    """One sheet per course followed this year, listing its re-enrolled students."""
+    reenrolments = (
+        Reenrolment.objects.filter(campaign=campaign, status__in=ANSWERED_REENROL)
+        .select_related("student__family")
+        .prefetch_related(
+            Prefetch(
+                "student__family__responsibles",
+                queryset=User.objects.filter(is_active=True).order_by("pk"),
+                to_attr="active_responsibles",
+            )
+        )
+        .order_by("student__last_name", "student__first_name", "pk")
+    )
+    if reenrolment_ids is not None:
+        reenrolments = reenrolments.filter(pk__in=list(reenrolment_ids))
+    reenrolments = list(reenrolments)
+    by_student = {r.student_id: r for r in reenrolments}
+    lines = EnrolmentCourse.objects.filter(
+        enrolment__school_year=campaign.previous_year_id,
+        enrolment__student_id__in=list(by_student),
+    ).select_related("course", "enrolment")
+    if course_code:
+        lines = lines.filter(course__code=course_code)
+    per_course: dict[int, list] = defaultdict(list)
+    courses: dict[int, Course] = {}
+    followed = set()
+    for line in lines:
+        courses[line.course_id] = line.course
+        per_course[line.course_id].append((by_student[line.enrolment.student_id], line.enrolment))
+        followed.add(line.enrolment.student_id)
+    names = dict(Course.objects.values_list("code", "name"))
+    names.update(_formula_names())
+    sheets = []
+    for course in sorted(courses.values(), key=lambda c: (c.order, c.name)):
+        entries = sorted(
+            per_course[course.pk],
+            key=lambda item: (item[0].student.last_name, item[0].student.first_name),
+        )
+        rows = [_planning_row(course.name, r, enrolment, names) for r, enrolment in entries]
+        sheets.append(Sheet(course.name, planning_header(), rows))
+    if not course_code:
+        others = [r for r in reenrolments if r.student_id not in followed]
+        if others:
+            rows = [_planning_row("—", r, None, names) for r in others]
+            sheets.append(Sheet(_("Without course"), planning_header(), rows))
+    return sheets
+
+
+def _formula_names() -> dict[str, str]:
+    from billing.models import Formula
+
+    return dict(Formula.objects.values_list("code", "name"))
+
+
+def _planning_row(course_name: str, reenrolment: Reenrolment, enrolment, names) -> list:
+    student = reenrolment.student
+    preferences = reenrolment.preferences or {}
+    responsibles = getattr(student.family, "active_responsibles", [])
+
+    def pref(key):
+        value = preferences.get(key)
+        if value in (None, "", False):
+            return ""
+        return preference_value_label(key, value, names)
+
+    return [
+        course_name,
+        student.full_name,
+        student.birth_date,
+        student.family.name,
+        str(STATUS_LABELS[DisplayStatus(reenrolment.status)]),
+        names.get(preferences.get("formula", ""), preferences.get("formula", "")),
+        enrolment.instrument_year if enrolment else None,
+        *[pref(key) for key in PLANNING_PREFERENCES],
+        reenrolment.comments,
+        ", ".join(r.get_full_name() or r.username for r in responsibles),
+        ", ".join(r.email for r in responsibles if r.email),
+        ", ".join(r.mobile for r in responsibles if r.mobile),
+    ]
+
+
+def planning_csv(campaign: Campaign, **kwargs) -> bytes:
+    rows = [row for sheet in planning_sheets(campaign, **kwargs) for row in sheet.rows]
+    return csv_bytes(planning_header(), rows)
+
+
+# --- Families who have not answered --------------------------------------------------------------
+
+
+def unanswered_header() -> list[str]:
+    return [
+        _("Family"),
+        _("Identifier in the previous tool"),
+        _("Students without an answer"),
+        _("Status"),
+        _("Responsibles"),
+        _("Identifiers"),
+        _("Emails"),
+        _("Mobiles"),
+        _("Accesses last sent"),
+        _("Last reminder"),
+    ]
+
+
+def unanswered_rows(campaign: Campaign) -> list[list]:
+    last_reminder = (
+        ReminderSent.objects.filter(family=OuterRef("pk"), campaign=campaign)
+        .order_by("-sent_at")
+        .values("sent_at")[:1]
+    )
+    families = list(
+        families_without_answer(campaign)
+        .annotate(
+            last_reminder=Subquery(last_reminder),
+            access_sent=Max("responsibles__access_sent_at"),
+        )
+        .prefetch_related(
+            Prefetch(
+                "responsibles",
+                queryset=User.objects.filter(is_active=True).order_by("pk"),
+                to_attr="active_responsibles",
+            )
+        )
+        .order_by("name", "pk")
+    )
+    pending = pending_students_by_family(campaign, [family.pk for family in families])
+    rows = []
+    for family in families:
+        students = pending.get(family.pk, [])
+        responsibles = family.active_responsibles
+        rows.append(
+            [
+                family.name,
+                family.legacy_id,
+                ", ".join(student.full_name for student, _status in students),
+                ", ".join(str(STATUS_LABELS[status]) for _student, status in students),
+                ", ".join(r.get_full_name() or r.username for r in responsibles),
+                ", ".join(r.username for r in responsibles),
+                ", ".join(r.email for r in responsibles if r.email),
+                ", ".join(r.mobile for r in responsibles if r.mobile),
+                family.access_sent,
+                family.last_reminder,
+            ]
+        )
+    return rows
+
+
+def unanswered_sheet(campaign: Campaign) -> Sheet:
+    return Sheet(_("Without answer"), unanswered_header(), unanswered_rows(campaign))
+
+
+def export_filename(kind: str, campaign: Campaign, extension: str, suffix: str = "") -> str:
+    stamp = timezone.localtime().strftime("%Y%m%d")
+    suffix = f"-{suffix}" if suffix else ""
+    return f"{kind}-{campaign.school_year.label}{suffix}-{stamp}.{extension}"
+
+
+__all__ = [
+    "Family",
+    "csv_bytes",
+    "escape_cell",
+    "planning_sheets",
+    "unanswered_sheet",
+    "write_xlsx",
+]

@@ -1,0 +1,435 @@
+"""The recap PDF of a re-enrolment: one A4 document, for the family and for the staff.
+
+``recap_pdf(reenrolment)`` renders ``reinscription/pdf/recap.html`` with WeasyPrint
+with :mod:`conservatoire.pdf`'s URL fetcher, which reads nothing but the portal's
+static files (see :func:`render_recap`). What the family typed is escaped by the template
+engine, so a ``<script>`` or an ``<img src="file:///…">`` is printed as text.
+
+What the family validated comes from the latest :class:`ReenrolmentSnapshot`
+(its ``data`` is the wizard's recap); what changed since (validation by the
+conservatoire, documents reviewed, final amount) is read live.
+"""
+
+from __future__ import annotations
+
+import datetime
+import threading
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from decimal import Decimal
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from accounts.models import SchoolLevel, Student
+from billing import services as billing
+from billing.models import Formula, PaymentMode
+from conservatoire.pdf import static_url_fetcher
+from documents import services as documents
+from documents.rules import StudentFacts
+
+from . import services
+from .dashboard import STATUS_LABELS, preference_label, preference_value_label
+from .models import Course, Reenrolment, ReenrolmentSnapshot
+from .rules import DisplayStatus
+
+TEMPLATE = "reinscription/pdf/recap.html"
+PRIVATE_FOLDER = "recaps"
+PDF_MIMETYPE = "application/pdf"
+ZIP_CHUNK = 100
+
+
+def recap_queryset():
+    return Reenrolment.objects.select_related(
+        "student__family",
+        "campaign__school_year",
+        "campaign__previous_year",
+        "submitted_by",
+        "validated_by",
+    )
+
+
+def latest_snapshot(reenrolment: Reenrolment) -> ReenrolmentSnapshot | None:
+    return reenrolment.snapshots.order_by("-version").first()
+
+
+# --- What the document shows ---------------------------------------------------------------
+
+
+def recap_context(reenrolment: Reenrolment, snapshot: ReenrolmentSnapshot | None = None) -> dict:
+    """Plain values for the template (no model is handed to it but the campaign)."""
+    if snapshot is None:
+        snapshot = latest_snapshot(reenrolment)
+    data = snapshot.data if snapshot else {}
+    student = reenrolment.student
+    family = student.family
+    campaign = reenrolment.campaign
+    reenrol = reenrolment.decision == Reenrolment.Decision.REENROL
+    details = data.get("details") or {}
+    enrolment = services.current_enrolment(student, campaign)
+    context = {
+        "conservatoire": settings.CONSERVATOIRE,
+        "reference": reference(reenrolment),
+        "year": campaign.school_year.label,
+        "previous_year": campaign.previous_year.label,
+        "generated_at": timezone.localtime(),
+        "status": reenrolment.status,
+        "status_label": STATUS_LABELS[DisplayStatus(reenrolment.status)],
+        "validated_at": _local(reenrolment.validated_at),
+        "reenrol": reenrol,
+        "decline_reason": reenrolment.decline_reason,
+        "version": snapshot.version if snapshot else reenrolment.version,
+        "submitted_at": _local(snapshot.created_at if snapshot else reenrolment.submitted_at),
+        "submitted_by": data.get("submitted_by") or _user_name(reenrolment.submitted_by),
+        "rules_version": snapshot.rules_version if snapshot else reenrolment.rules_version,
+        "rules_accepted_at": _local(reenrolment.rules_accepted_at),
+        "family": _family(family, details),
+        "responsibles": _responsibles(family, details),
+        "student": _student(student, details),
+        "current_courses": [line.course.name for line in enrolment.lines.all()]
+        if enrolment
+        else [],
+        "current_formula": enrolment.formula.name if enrolment and enrolment.formula else "",
+        "next_formula": _formula_name((reenrolment.preferences or {}).get("formula")),
+        "preferences": _preferences(reenrolment, data) if reenrol else [],
+        "comments": reenrolment.comments if reenrol else "",
+        "authorisations": {
+            "image_rights": reenrolment.image_rights,
+            "outing_authorisation": reenrolment.outing_authorisation,
+        },
+    }
+    if reenrol:
+        payment = data.get("payment") or {}
+        context["payment"] = {
+            "mode": reenrolment.payment_mode,
+            "label": _payment_label(reenrolment.payment_mode),
+            "bank_changed": payment.get("bank_changed"),
+            "iban": payment.get("iban", ""),
+            "pass_culture_number": payment.get("pass_culture_number", ""),
+        }
+        context["amount"] = _amount(reenrolment, data)
+        context["documents"] = _documents(reenrolment, enrolment, payment)
+    return context
+
+
+def reference(reenrolment: Reenrolment) -> str:
+    return f"R{reenrolment.campaign.school_year.label[:4]}-{reenrolment.pk:06d}"
+
+
+def _local(value: datetime.datetime | None):
+    return timezone.localtime(value) if value else None
+
+
+def _user_name(user) -> str:
+    if user is None:
+        return ""
+    return user.get_full_name() or user.username
+
+
+def _family(family, details: dict) -> dict:
+    return {
+        "name": family.name,
+        "address": details.get("address") or family.address,
+        "postal_code": details.get("postal_code") or family.postal_code,
+        "city": details.get("city") or family.city,
+        "is_resident": family.is_resident,
+    }
+
+
+def _responsibles(family, details: dict) -> list[dict]:
+    live = list(family.responsibles.filter(is_active=True).order_by("pk"))
+    validated = {r.get("name"): r for r in details.get("responsibles") or []}
+    rows = []
+    for user in live:
+        name = user.get_full_name() or user.username
+        typed = validated.get(name, {})
+        rows.append(
+            {
+                "name": name,
+                "relation": user.relation,
+                "email": typed.get("email") or user.email,
+                "mobile": typed.get("mobile") or user.mobile,
+            }
+        )
+    return rows
+
+
+def _student(student: Student, details: dict) -> dict:
+    level = details.get("school_level") or student.school_level
+    return {
+        "name": student.full_name,
+        "birth_date": student.birth_date,
+        "school_level": str(SchoolLevel(level).label) if level in SchoolLevel.values else level,
+        "school_name": details.get("school_name") or student.school_name,
+        "emergency_name": details.get("emergency_contact_name") or student.emergency_contact_name,
+        "emergency_phone": details.get("emergency_contact_phone")
+        or student.emergency_contact_phone,
+        "emergency_relation": details.get("emergency_contact_relation")
+        or student.emergency_contact_relation,
+    }
+
+
+def _formula_name(code: str | None) -> str:
+    if not code:
+        return ""
+    return Formula.objects.filter(code=code).values_list("name", flat=True).first() or code
+
+
+def _payment_label(mode: str) -> str:
+    if mode in PaymentMode.values:
+        return str(PaymentMode(mode).label)
+    return mode
+
+
+def _preferences(reenrolment: Reenrolment, data: dict) -> list[dict]:
+    """The step 6 answers as the family read them (snapshot), else from the stored keys."""
+    shown = data.get("preferences_display")
+    if shown:
+        return [{"label": item.get("label", ""), "value": item.get("value", "")} for item in shown]
+    names = dict(Course.objects.values_list("code", "name"))
+    return [
+        {"label": preference_label(key), "value": preference_value_label(key, value, names)}
+        for key, value in (reenrolment.preferences or {}).items()
+        if key != "formula" and value not in ("", None, False)
+    ]
+
+
+def _amount(reenrolment: Reenrolment, data: dict) -> dict | None:
+    """The final amount set by the secretariat, else the estimate the family validated."""
+    family = reenrolment.student.family
+    final = billing.final_bill(family, reenrolment.campaign.school_year)
+    if final is not None:
+        return {
+            "is_final": True,
+            "total": final.final_amount,
+            "reason": final.final_reason,
+            "lines": [],
+            "bracket": "",
+            "schedule": [
+                {"due_on": item.due_on, "amount": item.amount} for item in final.schedule()
+            ],
+        }
+    estimate = data.get("estimate")
+    if estimate:
+        return {
+            "is_final": False,
+            "total": Decimal(estimate["total"]),
+            "reason": "",
+            "bracket": estimate.get("bracket", ""),
+            "lines": [
+                {
+                    "label": line.get("label", ""),
+                    "formula": line.get("formula", ""),
+                    "amount": Decimal(line["amount"]),
+                }
+                for line in estimate.get("lines", [])
+            ],
+            "schedule": [
+                {
+                    "due_on": datetime.date.fromisoformat(item["due_on"][:10]),
+                    "amount": Decimal(item["amount"]),
+                }
+                for item in estimate.get("schedule", [])
+            ],
+        }
+    if reenrolment.estimated_total is not None:
+        return {
+            "is_final": False,
+            "total": reenrolment.estimated_total,
+            "reason": "",
+            "bracket": "",
+            "lines": [],
+            "schedule": [],
+        }
+    return None
+
+
+def _documents(reenrolment: Reenrolment, enrolment, payment: dict) -> list[dict]:
+    """The documents requested for this student and their family, with their status."""
+    student = reenrolment.student
+    facts = services.family_facts(
+        student.family,
+        {
+            "payment_mode": reenrolment.payment_mode,
+            "bank_changed": payment.get("bank_changed"),
+            "wants_qf_tariff": payment.get("wants_qf_tariff"),
+        },
+    )
+    student_facts = StudentFacts(
+        disciplines=services.student_disciplines(enrolment),
+        is_adult=student.is_adult_learner,
+    )
+    rows = documents.requested_documents(
+        student.family,
+        reenrolment.campaign.school_year,
+        facts,
+        [(student, student_facts)],
+        include_existing=True,
+    )
+    return [
+        {
+            "name": row.type.name,
+            "concerns": row.student.full_name if row.student else _("the family"),
+            "status": row.status,
+            "status_label": row.status_label,
+            "files": len(row.files),
+        }
+        for row in rows
+        if row.student is None or row.student.pk == student.pk
+    ]
+
+
+# --- The PDF ----------------------------------------------------------------------------------
+
+
+_fonts = threading.local()
+
+
+def _font_config():
+    """One WeasyPrint FontConfiguration per thread, reused by every recap.
+
+    WeasyPrint makes a new one per document when none is given, and each keeps
+    about 0.25 MB (its Pango font map) for the life of the process: a ZIP of
+    1,000 recaps would grow by 250 MB. Reused, memory stays flat.
+    """
+    if not hasattr(_fonts, "config"):
+        from weasyprint.text.fonts import FontConfiguration
+
+        _fonts.config = FontConfiguration()
+    return _fonts.config
+
+
+def render_recap(context: dict) -> bytes:
+    """:func:`conservatoire.pdf.render_pdf` for the recap, with a reused font configuration.
+
+    Same template rendering in French, same base URL, same restricted fetcher
+    (static files only); only the font configuration differs.
+    """
+    from weasyprint import HTML
+
+    with translation.override(settings.LANGUAGE_CODE):
+        html = render_to_string(TEMPLATE, context)
+    base_url = Path(settings.BASE_DIR, "static").resolve().as_uri() + "/"
+    document = HTML(string=html, base_url=base_url, url_fetcher=static_url_fetcher())
+    return document.write_pdf(font_config=_font_config())
+
+
+def recap_pdf(reenrolment: Reenrolment, snapshot: ReenrolmentSnapshot | None = None) -> bytes:
+    """The recap of ``reenrolment`` as a one-A4 PDF (French)."""
+    return render_recap(recap_context(reenrolment, snapshot))
+
+
+def recap_filename(reenrolment: Reenrolment) -> str:
+    student = reenrolment.student
+    name = slugify(f"{student.last_name} {student.first_name}") or str(student.pk)
+    return f"recapitulatif-{reenrolment.campaign.school_year.label}-{name}.pdf"
+
+
+def store_recap_pdf(snapshot: ReenrolmentSnapshot) -> str:
+    """Render the recap of ``snapshot`` into the private storage; return its storage name.
+
+    The name is stable per snapshot: calling again returns the stored file.
+    """
+    reenrolment = recap_queryset().get(pk=snapshot.reenrolment_id)
+    name = (
+        f"{PRIVATE_FOLDER}/{reenrolment.campaign.school_year.label}/"
+        f"recap-{reenrolment.pk}-v{snapshot.version}.pdf"
+    )
+    if default_storage.exists(name):
+        return name
+    return default_storage.save(name, ContentFile(recap_pdf(reenrolment, snapshot)))
+
+
+def recap_attachment(snapshot: ReenrolmentSnapshot) -> dict:
+    """The ``attachments`` entry of :func:`conservatoire.emails.queue_email` for the recap."""
+    reenrolment = recap_queryset().get(pk=snapshot.reenrolment_id)
+    return {
+        "storage_name": store_recap_pdf(snapshot),
+        "filename": recap_filename(reenrolment),
+        "mimetype": PDF_MIMETYPE,
+    }
+
+
+def snapshot_attachment(snapshot_id: int) -> tuple[str, bytes, str]:
+    """The confirmation email's attachment, made in the worker when the email leaves."""
+    snapshot = ReenrolmentSnapshot.objects.get(pk=snapshot_id)
+    entry = recap_attachment(snapshot)
+    with default_storage.open(entry["storage_name"], "rb") as handle:
+        return entry["filename"], handle.read(), entry["mimetype"]
+
+
+def pdf_response(reenrolment: Reenrolment) -> HttpResponse:
+    response = HttpResponse(recap_pdf(reenrolment), content_type=PDF_MIMETYPE)
+    response["Content-Disposition"] = f'attachment; filename="{recap_filename(reenrolment)}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def family_recap_response(request, student_id: int) -> HttpResponse:
+    """The family's download of a student's recap (its latest re-enrolment); 404 for others."""
+    family_id = getattr(request.user, "family_id", None)
+    if not family_id:
+        raise Http404
+    student = get_object_or_404(Student, pk=student_id, family_id=family_id)
+    reenrolment = recap_queryset().filter(student=student).order_by("-campaign__opens_at").first()
+    if reenrolment is None:
+        raise Http404
+    return pdf_response(reenrolment)
+
+
+# --- Several recaps in a ZIP --------------------------------------------------------------------
+
+
+def iter_reenrolments(ids: Iterable[int]) -> Iterator[Reenrolment]:
+    """The re-enrolments of ``ids`` in that order, loaded ``ZIP_CHUNK`` at a time."""
+    ids = list(ids)
+    for start in range(0, len(ids), ZIP_CHUNK):
+        chunk = ids[start : start + ZIP_CHUNK]
+        loaded = recap_queryset().in_bulk(chunk)
+        for pk in chunk:
+            if pk in loaded:
+                yield loaded[pk]
+
+
+def write_recaps_zip(
+    ids: Iterable[int], fileobj, progress: Callable[[int], None] | None = None
+) -> int:
+    """Write one PDF per re-enrolment into a ZIP on ``fileobj`` (a file on disk).
+
+    One PDF is in memory at a time; the archive itself is written to ``fileobj``,
+    so memory stays flat however many recaps are exported. Return the count.
+    """
+    count = 0
+    seen: set[str] = set()
+    with zipfile.ZipFile(fileobj, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for reenrolment in iter_reenrolments(ids):
+            name = base = recap_filename(reenrolment)
+            suffix = 1
+            while name in seen:  # two students with the same name
+                suffix += 1
+                name = base.replace(".pdf", f"-{suffix}.pdf")
+            seen.add(name)
+            archive.writestr(name, recap_pdf(reenrolment))
+            count += 1
+            if progress is not None:
+                progress(count)
+    return count
+
+
+def zip_filename(campaign_label: str = "") -> str:
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    return (
+        f"recapitulatifs-{campaign_label}-{stamp}.zip"
+        if campaign_label
+        else (f"recapitulatifs-{stamp}.zip")
+    )

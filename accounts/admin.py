@@ -105,6 +105,10 @@ class UserAdmin(DjangoUserAdmin, SimpleHistoryAdmin):
     autocomplete_fields = ["family"]
 
 
+# Responsible is a proxy of User: its "History" page is its user's (simple-history).
+Responsible._meta.simple_history_manager_attribute = User._meta.simple_history_manager_attribute
+
+
 @admin.register(Responsible)
 class ResponsibleAdmin(SimpleHistoryAdmin):
     list_display = [

@@ -18,6 +18,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.module_loading import import_string
 
 from .models import OutboxEmail
 
@@ -81,7 +82,8 @@ def enqueue_outbox_email(pk: int) -> None:
     from .tasks import send_outbox_email
 
     try:
-        send_outbox_email.delay(pk)
+        # No publish retries: a family's page must not wait on a sick broker.
+        send_outbox_email.apply_async((pk,), retry=False)
     except Exception:  # broker down (or, eager, the send failed): the drain retries
         logger.warning("Outbox email %s not handed to Celery; left for the drain.", pk)
 
@@ -96,6 +98,12 @@ def build_message(email: OutboxEmail) -> EmailMultiAlternatives:
     if html:
         message.attach_alternative(html, "text/html")
     for attachment in email.attachments:
+        if "generator" in attachment:
+            # A file made at send time, in the worker (a recap PDF): the request
+            # that queued the email does not wait for it.
+            generator = import_string(attachment["generator"])
+            message.attach(*generator(attachment["pk"]))
+            continue
         with default_storage.open(attachment["storage_name"], "rb") as handle:
             message.attach(attachment["filename"], handle.read(), attachment["mimetype"])
     return message

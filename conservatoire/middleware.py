@@ -1,15 +1,19 @@
-"""Answer a French 503 page, not a traceback, when the database is unreachable."""
+"""Cross-cutting responses: a French 503 when the database is down, the CSP header."""
 
 import logging
 
+from django.conf import settings
 from django.db import OperationalError, connections
 from django.db.utils import InterfaceError
 from django.template.response import TemplateResponse
+from django.urls import reverse
 
 logger = logging.getLogger(__name__)
 
 
 class DatabaseUnavailableMiddleware:
+    """Answer a French 503 page, not a traceback, when the database is unreachable."""
+
     def __init__(self, get_response):
         self.get_response = get_response
 
@@ -24,4 +28,46 @@ class DatabaseUnavailableMiddleware:
             connection.close_if_unusable_or_obsolete()
         response = TemplateResponse(request, "503.html", status=503)
         response["Retry-After"] = "30"
-        return response.render()
+        response.render()
+        # The session lives in the database: SessionMiddleware would read it again to
+        # refresh its cookie and fail with a 500. Without ``request.session`` it leaves
+        # the response and the cookie alone, so the family is still logged in afterwards.
+        if hasattr(request, "session"):
+            del request.session
+        return response
+
+
+class ContentSecurityPolicyMiddleware:
+    """A Content-Security-Policy on every HTML page: scripts and styles from our origin only.
+
+    ``settings.CONTENT_SECURITY_POLICY`` applies to the portal. Django's admin (and
+    django-import-export, django-simple-history) write a few ``style`` attributes and a
+    ``<style>`` element, so the admin gets ``CONTENT_SECURITY_POLICY_ADMIN``, which allows
+    inline styles but still no inline script. A response that already has the header
+    keeps it; PDFs and downloads (not HTML) get none. With ``DEBUG``, Django's technical
+    404 and 500 pages (inline styles and scripts) are left without it.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.policy = settings.CONTENT_SECURITY_POLICY
+        self.admin_policy = getattr(settings, "CONTENT_SECURITY_POLICY_ADMIN", self.policy)
+        self._admin_prefix = None
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if "Content-Security-Policy" in response:
+            return response
+        if not response.get("Content-Type", "").startswith("text/html"):
+            return response
+        if settings.DEBUG and response.status_code in (404, 500):
+            return response
+        admin = request.path_info.startswith(self.admin_prefix)
+        response["Content-Security-Policy"] = self.admin_policy if admin else self.policy
+        return response
+
+    @property
+    def admin_prefix(self) -> str:
+        if self._admin_prefix is None:
+            self._admin_prefix = reverse("admin:index")
+        return self._admin_prefix

@@ -62,7 +62,9 @@ class OutboxEmail(models.Model):
     subject = models.CharField(_("subject"), max_length=255, blank=True)
     body_text = models.TextField(_("text body"), blank=True)
     body_html = models.TextField(_("HTML body"), blank=True)
-    # Files attached at send time: [{"storage_name", "filename", "mimetype"}].
+    # Files attached at send time: [{"storage_name", "filename", "mimetype"}], or
+    # [{"generator": "dotted.path", "pk": 1}] for a file made when sending
+    # (the callable returns (filename, bytes, mimetype)).
     attachments = models.JSONField(_("attachments"), default=list, blank=True)
     # For emails rendered at send time (a secret that must not be stored),
     # the builder's name and the primary key it needs.

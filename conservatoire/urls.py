@@ -1,3 +1,5 @@
+import os
+
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
@@ -10,6 +12,7 @@ admin.site.index_title = _("Re-enrolment campaign")
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
+    path("accessibilite/", views.AccessibilityView.as_view(), name="accessibility"),
     path("healthz", views.healthz, name="healthz"),
     path("compte/", include("accounts.urls")),
     path("tarifs/", include("billing.urls")),
@@ -17,3 +20,7 @@ urlpatterns = [
     path("espace/", include("reinscription.urls")),
     path("gestion/", admin.site.urls),
 ]
+
+# The load bench's baseline page (bench/bench_load.py), never routed otherwise.
+if os.environ.get("BENCH_BASELINE") == "1":
+    urlpatterns.append(path("bench/baseline/", views.bench_baseline, name="bench_baseline"))

@@ -9,6 +9,7 @@ PORT ?= 8000
 .PHONY: run test bench install check-system migrate seed messages lint format worker clean
 
 run: install migrate ## Install, migrate, load the demo and serve http://127.0.0.1:8000
+	$(BIN)/python manage.py setup_groups
 	$(BIN)/python manage.py seed_demo
 	@echo "Portal: http://$(HOST):$(PORT)/   Admin: http://$(HOST):$(PORT)/gestion/  (logins above)"
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
@@ -43,8 +44,8 @@ messages: install ## Extract and compile the French translations (needs gettext)
 		(cd $$app && ../$(BIN)/django-admin makemessages -l fr --no-obsolete --no-location) ; \
 	done
 	$(BIN)/django-admin makemessages -l fr --no-obsolete --no-location \
-		-i .venv -i conservatoire -i accounts -i billing -i documents -i reinscription -i tests -i scripts -i bench
-	$(BIN)/python manage.py compilemessages -l fr --ignore=.venv
+		-i .venv -i conservatoire -i accounts -i billing -i documents -i reinscription -i tests -i scripts -i bench -i node_modules
+	$(BIN)/python manage.py compilemessages -l fr --ignore=.venv --ignore=node_modules
 
 lint: install
 	$(BIN)/ruff check .

@@ -39,7 +39,7 @@ def refuse_connection(*args, **kwargs):
 
 @pytest.fixture
 def broker_down(monkeypatch):
-    monkeypatch.setattr(send_outbox_email, "delay", refuse_connection)
+    monkeypatch.setattr(send_outbox_email, "apply_async", refuse_connection)
     return monkeypatch
 
 
@@ -100,7 +100,7 @@ def test_broker_down_then_up_the_email_is_delivered_once(client, parent, broker_
 def test_a_password_already_received_works_until_the_next_email_leaves(client, parent, monkeypatch):
     ask_password(client, "dupont-k7mq4", ADDRESS)
     received = emailed_password(ADDRESS)
-    monkeypatch.setattr(send_outbox_email, "delay", refuse_connection)
+    monkeypatch.setattr(send_outbox_email, "apply_async", refuse_connection)
     ask_password(client, "dupont-k7mq4", ADDRESS)
     # The new password is generated when its email leaves, not before.
     assert log_in(client, "dupont-k7mq4", received).url == "/compte/nouveau-mot-de-passe/"

@@ -27,11 +27,11 @@ def task_calls(monkeypatch):
     calls = []
     apply = send_outbox_email.apply
 
-    def delay(*args, **kwargs):
-        calls.append((args, kwargs))
+    def apply_async(args=(), kwargs=None, **options):
+        calls.append((tuple(args), kwargs or {}))
         return apply(args=args, kwargs=kwargs)
 
-    monkeypatch.setattr(send_outbox_email, "delay", delay)
+    monkeypatch.setattr(send_outbox_email, "apply_async", apply_async)
     return calls
 
 

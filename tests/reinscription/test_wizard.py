@@ -84,6 +84,9 @@ def test_full_reenrolment_with_one_payment(
     assert len(mail.outbox) == 1
     assert set(mail.outbox[0].to) == {"claire.martin@example.org", "julien.martin@example.org"}
     assert "Léa Martin" in mail.outbox[0].body
+    ((filename, content, mimetype),) = mail.outbox[0].attachments
+    assert filename.endswith(".pdf") and mimetype == "application/pdf"
+    assert content.startswith(b"%PDF")
     assert "Prélèvement" not in mail.outbox[0].body
 
 

@@ -3,7 +3,8 @@
 Every module ``bench/bench_<name>.py`` defines ``run() -> dict[str, float]``;
 ``python -m bench`` runs them all (or those named on the command line), prints
 each figure and merges them into ``.bench/results.json``, a flat JSON object of
-named numbers (keys from other modules are kept). To add a benchmark, drop a
+named numbers (keys from other modules are kept; a figure may also be a short
+string, like the load bench's ``backend``). To add a benchmark, drop a
 ``bench_<name>.py`` module here; use :func:`best_of` to time a workload, and
 measure a baseline in the same run so figures compare across machines.
 """

@@ -29,13 +29,14 @@ def main(argv: list[str]) -> int:
     if unknown:
         print(f"Unknown benchmark(s): {', '.join(unknown)}. Available: {', '.join(available)}")
         return 2
-    figures: dict[str, float] = {}
+    figures: dict[str, float | str] = {}
     for name in names:
         module = importlib.import_module(f"bench.bench_{name}")
         print(f"== {name}")
         results = module.run()
         for key, value in results.items():
-            print(f"  {key:<40} {value:>14.6g}")
+            shown = f"{value:>14}" if isinstance(value, str) else f"{value:>14.6g}"
+            print(f"  {key:<40} {shown}")
         figures.update(results)
     RESULTS.parent.mkdir(exist_ok=True)
     merged = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}

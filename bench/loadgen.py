@@ -1,0 +1,340 @@
+"""The campaign-opening load generator: simulated families on asyncio + httpx.
+
+Each simulated family logs in, opens the family space, then for every child
+goes through the wizard's seven steps as a browser would (GET the page, POST
+the form it shows, follow the redirect) and validates. ``concurrency`` families
+are in flight at any time; no family starts after ``seconds``, and every request
+has a timeout, so a run always ends.
+
+The server runs the production settings behind no proxy: like a TLS-terminating
+proxy, :class:`TLSOffloadTransport` sends ``X-Forwarded-Proto: https`` and talks
+plain HTTP on loopback, while the clients see ``https://`` URLs — so their cookie
+jars return the ``Secure`` ``__Host-`` cookies, and the CSRF Origin/Referer checks
+for HTTPS requests are met as in a browser.
+"""
+
+import asyncio
+import html
+import logging
+import re
+import statistics
+import time
+from dataclasses import dataclass, field
+
+import httpx
+
+STEPS = [
+    "choix",
+    "coordonnees",
+    "reglement",
+    "autorisations",
+    "documents",
+    "cours",
+    "recapitulatif",
+]
+logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request otherwise
+PHONE = "06 12 34 56 78"
+# What a family types; radio groups not listed here get their first option.
+ANSWERS = {
+    "choix": {"decision": "reenrol"},
+    "coordonnees": {
+        "emergency_contact_name": "Mamie Charge",
+        "emergency_contact_phone": PHONE,
+        "emergency_contact_relation": "grand-mère",
+    },
+    "reglement": {"bank_changed": "no"},
+    "autorisations": {"image_rights": "yes", "outing_authorisation": "no"},
+    "documents": {},
+    "cours": {},
+    "recapitulatif": {"accept_rules": "on"},
+}
+STUDENT_LINK = re.compile(r'href="/espace/eleves/(\d+)/reinscription/"')
+TAG = re.compile(r"<(input|textarea|select)\b([^>]*)>", re.I)
+ATTR = re.compile(r'([\w:-]+)(?:\s*=\s*(?:"([^"]*)"|\'([^\']*)\'|([^\s>]+)))?')
+TEXTAREA_BODY = re.compile(r"(.*?)</textarea>", re.S | re.I)
+SELECT_BODY = re.compile(r"(.*?)</select>", re.S | re.I)
+OPTION = re.compile(r"<option\b([^>]*)>", re.I)
+ERROR_ITEM = re.compile(r'<div class="alert alert-danger".*?</div>', re.S)
+
+
+class TLSOffloadTransport(httpx.AsyncBaseTransport):
+    """Plain HTTP to the server for ``https://`` URLs, with ``X-Forwarded-Proto: https``."""
+
+    def __init__(self, max_connections: int):
+        self.inner = httpx.AsyncHTTPTransport(
+            limits=httpx.Limits(
+                max_connections=max_connections, max_keepalive_connections=max_connections
+            ),
+            retries=0,
+        )
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        headers = request.headers.copy()
+        headers["X-Forwarded-Proto"] = "https"
+        plain = httpx.Request(
+            request.method,
+            request.url.copy_with(scheme="http"),
+            headers=headers,
+            stream=request.stream,
+            extensions=request.extensions,
+        )
+        return await self.inner.handle_async_request(plain)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def attributes(text: str) -> dict[str, str]:
+    return {
+        match[1].lower(): html.unescape(match[2] or match[3] or match[4] or "")
+        for match in ATTR.finditer(text)
+    }
+
+
+def form_fields(page: str, prefixes: tuple[str, ...]) -> tuple[dict[str, str], dict[str, str]]:
+    """The values a browser would submit for the fields named ``<prefix>…``, and the
+    first option of every radio group (to answer the questions nobody pre-answered)."""
+    values: dict[str, str] = {}
+    first_radio: dict[str, str] = {}
+    for match in TAG.finditer(page):
+        tag, attrs = match[1].lower(), attributes(match[2])
+        name = attrs.get("name", "")
+        if not name.startswith(prefixes):
+            continue
+        if tag == "textarea":
+            body = TEXTAREA_BODY.match(page, match.end())
+            values[name] = html.unescape(body[1]).removeprefix("\n") if body else ""
+        elif tag == "select":
+            body = SELECT_BODY.match(page, match.end())
+            options = [attributes(o) for o in OPTION.findall(body[1])] if body else []
+            chosen = next((o for o in options if "selected" in o), options[0] if options else {})
+            values[name] = chosen.get("value", "")
+        else:
+            kind = attrs.get("type", "text").lower()
+            if kind in ("radio", "checkbox"):
+                if kind == "radio":
+                    first_radio.setdefault(name, attrs.get("value", "on"))
+                if "checked" in attrs:
+                    values[name] = attrs.get("value", "on")
+            elif kind not in ("submit", "button", "file"):
+                values[name] = attrs.get("value", "")
+    return values, first_radio
+
+
+def step_payload(page: str, step: str, student_id: str) -> dict[str, str]:
+    management = f"reenrolment_{student_id}-"
+    values, first_radio = form_fields(page, (f"{step}-", management, "csrfmiddlewaretoken"))
+    for name, value in first_radio.items():
+        values.setdefault(name, value)
+    values.update({f"{step}-{key}": value for key, value in ANSWERS[step].items()})
+    for name in values:
+        if name.endswith("_mobile") and not values[name]:
+            values[name] = PHONE
+    if step == "reglement":  # half the families by direct debit, bank unchanged
+        monthly = int(student_id) % 2 == 1
+        values["reglement-payment_mode"] = "monthly" if monthly else "once"
+        if not monthly:
+            values.pop("reglement-bank_changed", None)
+    return values
+
+
+@dataclass
+class Stats:
+    timings: dict[str, list[float]] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    completed: list[float] = field(default_factory=list)  # family end times (perf_counter)
+    reenrolments: int = 0
+
+    def add(self, kind: str, seconds: float) -> None:
+        self.timings.setdefault(kind, []).append(seconds * 1000)
+
+    def quantile(self, kind: str, q: float) -> float:
+        values = sorted(self.timings.get(kind, []))
+        if not values:
+            return float("nan")
+        if len(values) == 1:
+            return values[0]
+        return statistics.quantiles(values, n=100, method="inclusive")[round(q * 100) - 1]
+
+
+class Failure(Exception):
+    pass
+
+
+class Browser:
+    """One family's browser: its own cookie jar, the shared connection pool."""
+
+    def __init__(self, base_url: str, transport: httpx.AsyncBaseTransport, stats: Stats):
+        self.base_url = base_url
+        self.stats = stats
+        self.client = httpx.AsyncClient(
+            base_url=base_url,
+            transport=transport,
+            timeout=30,
+            trust_env=False,
+            headers={"Accept-Language": "fr", "User-Agent": "conservatoire-bench"},
+        )
+
+    async def request(self, kind: str, method: str, path: str, expect: int, data=None):
+        headers = {}
+        if method == "POST":  # as a browser posting the page's own form
+            headers = {"Origin": self.base_url, "Referer": self.base_url + path}
+        start = time.perf_counter()
+        try:
+            response = await self.client.request(method, path, data=data, headers=headers)
+        except httpx.HTTPError as error:
+            raise Failure(f"{method} {path}: {type(error).__name__} {error}") from error
+        self.stats.add(kind, time.perf_counter() - start)
+        if response.status_code != expect:
+            detail = ERROR_ITEM.search(response.text)
+            text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", detail[0])) if detail else ""
+            raise Failure(f"{method} {path}: {response.status_code} (expected {expect}) {text}")
+        return response
+
+    async def login(self, identifier: str, password: str) -> None:
+        page = await self.request("page", "GET", "/compte/connexion/", 200)
+        values, _radios = form_fields(page.text, ("csrfmiddlewaretoken",))
+        values.update(username=identifier, password=password)
+        response = await self.request("login", "POST", "/compte/connexion/", 302, data=values)
+        if response.headers["location"] != "/espace/":
+            raise Failure(f"login of {identifier} went to {response.headers['location']}")
+
+    async def reenrol(self, student_id: str) -> None:
+        response = await self.request(
+            "step", "GET", f"/espace/eleves/{student_id}/reinscription/", 302
+        )
+        path = response.headers["location"]
+        for index, step in enumerate(STEPS):
+            if not path.endswith(f"/reinscription/{step}/"):
+                raise Failure(f"student {student_id}: expected step {step}, sent to {path}")
+            page = await self.request("step", "GET", path, 200)
+            payload = step_payload(page.text, step, student_id)
+            response = await self.request("step", "POST", path, 302, data=payload)
+            path = response.headers["location"]
+            if index == len(STEPS) - 1 and not path.endswith("/recapitulatif/"):
+                raise Failure(f"student {student_id}: validation went to {path}")
+        await self.request("page", "GET", path, 200)  # the validated recap and its message
+        self.stats.reenrolments += 1
+
+    async def family(self, identifier: str, password: str) -> None:
+        await self.login(identifier, password)
+        space = await self.request("page", "GET", "/espace/", 200)
+        students = list(dict.fromkeys(STUDENT_LINK.findall(space.text)))
+        if not students:
+            raise Failure(f"{identifier}: no student to re-enrol on the family space")
+        for student_id in students:
+            await self.reenrol(student_id)
+
+    async def aclose(self) -> None:
+        self.client.cookies.clear()  # the shared transport stays open
+
+
+@dataclass
+class LoadResult:
+    stats: Stats
+    started: float
+    saturated_until: float  # the first moment a simulated family found no more work
+    ended: float
+
+    def families_per_minute(self) -> float:
+        """Completed families per minute while every slot was busy (first fifth skipped)."""
+        window_start = self.started + (self.saturated_until - self.started) / 5
+        done = [t for t in self.stats.completed if window_start <= t <= self.saturated_until]
+        seconds = self.saturated_until - window_start
+        if len(done) < 5 or seconds <= 0:  # too short to have a steady state
+            seconds = self.ended - self.started
+            done = self.stats.completed
+        return len(done) / seconds * 60 if seconds > 0 else 0.0
+
+
+async def run_families(
+    base_url: str,
+    families: list[tuple[str, str]],
+    *,
+    concurrency: int,
+    seconds: float,
+    stats: Stats | None = None,
+) -> LoadResult:
+    """Run ``families`` (identifier, password) with ``concurrency`` in flight, start
+    none after ``seconds``; a family's failure is counted and the run goes on."""
+    stats = stats or Stats()
+    transport = TLSOffloadTransport(max_connections=concurrency * 2)
+    queue = list(reversed(families))
+    started = time.perf_counter()
+    deadline = started + seconds
+    saturated_until: list[float] = []
+
+    async def simulated_family() -> None:
+        while True:
+            if not queue or time.perf_counter() > deadline:
+                saturated_until.append(time.perf_counter())
+                return
+            identifier, password = queue.pop()
+            browser = Browser(base_url, transport, stats)
+            try:
+                await browser.family(identifier, password)
+                stats.completed.append(time.perf_counter())
+            except Failure as error:
+                stats.errors.append(str(error))
+            except Exception as error:  # an unexpected page: count it, go on
+                stats.errors.append(f"{identifier}: {type(error).__name__}: {error}")
+            finally:
+                await browser.aclose()
+
+    try:
+        await asyncio.wait_for(
+            asyncio.gather(*(simulated_family() for _ in range(concurrency))),
+            timeout=seconds + 120,
+        )
+    except TimeoutError:
+        stats.errors.append("load: stopped by the overall timeout")
+    finally:
+        await transport.aclose()
+    ended = time.perf_counter()
+    return LoadResult(stats, started, min(saturated_until, default=ended), ended)
+
+
+async def run_baseline(base_url: str, *, concurrency: int, seconds: float) -> Stats:
+    """``concurrency`` anonymous browsers load the baseline page for ``seconds``
+    (each browser's first request, which creates its session, is not counted)."""
+    stats = Stats()
+    transport = TLSOffloadTransport(max_connections=concurrency * 2)
+    deadline = time.perf_counter() + seconds
+
+    async def browser_loop() -> None:
+        browser = Browser(base_url, transport, Stats())
+        try:
+            await browser.request("first", "GET", "/bench/baseline/", 200)
+            browser.stats = stats
+            while time.perf_counter() < deadline:
+                await browser.request("baseline", "GET", "/bench/baseline/", 200)
+        except Failure as error:
+            stats.errors.append(str(error))
+
+    try:
+        await asyncio.wait_for(
+            asyncio.gather(*(browser_loop() for _ in range(concurrency))), timeout=seconds + 60
+        )
+    finally:
+        await transport.aclose()
+    return stats
+
+
+async def wait_until_up(base_url: str, seconds: float, alive) -> None:
+    """Poll /healthz until it answers 200 (or fail after ``seconds``)."""
+    transport = TLSOffloadTransport(max_connections=2)
+    deadline = time.perf_counter() + seconds
+    try:
+        async with httpx.AsyncClient(base_url=base_url, transport=transport, timeout=5) as client:
+            while time.perf_counter() < deadline:
+                if not alive():
+                    raise RuntimeError("the server exited while starting (see .bench/*.log)")
+                try:
+                    if (await client.get("/healthz")).status_code == 200:
+                        return
+                except httpx.HTTPError:
+                    pass
+                await asyncio.sleep(0.2)
+    finally:
+        await transport.aclose()
+    raise RuntimeError(f"the server did not answer /healthz within {seconds:.0f} s")

@@ -18,8 +18,9 @@ class IdentifierBackend(ModelBackend):
     A successful login with the temporary password burns it and sets
     ``must_change_password``: the login view then asks for a new password
     before opening the session. The old password keeps working until then.
-    Every attempt computes two hashes, whatever the outcome, so the answer
-    time does not tell whether the identifier exists.
+    A failed attempt computes two hashes, whether the identifier exists or
+    not, so the answer time does not tell; a successful one stops after the
+    first (it tells nothing the success does not).
     """
 
     def authenticate(self, request, username=None, password=None, **kwargs):
@@ -33,15 +34,13 @@ class IdentifierBackend(ModelBackend):
             UserModel().set_password(password)
             UserModel().set_password(password)
             return None
-        password_ok = user.check_password(password)
+        if user.check_password(password):
+            return user if self.user_can_authenticate(user) else None
         # An emailed password has no spaces: forgive those a copy may add.
         temporary_ok = user.check_temporary_password(password.strip())
-        if not self.user_can_authenticate(user):
-            return None
-        if password_ok:
-            return user
-        if temporary_ok and user.consume_temporary_password():
-            return user
+        if temporary_ok and self.user_can_authenticate(user):
+            if user.consume_temporary_password():
+                return user
         return None
 
     async def aauthenticate(self, request, username=None, password=None, **kwargs):

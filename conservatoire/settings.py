@@ -98,7 +98,7 @@ AUTHENTICATION_BACKENDS = [
     "accounts.backends.IdentifierBackend",
 ]
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "accounts.hashers.Argon2idHasher",  # OWASP's parameters; reads every argon2 hash
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [

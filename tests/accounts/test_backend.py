@@ -60,3 +60,20 @@ def test_axes_counts_the_identifier_in_lower_case():
     request = RequestFactory().post("/", {"username": " Dupont-K7MQ4 "})
     assert axes_username(request, None) == "dupont-k7mq4"
     assert axes_username(request, {"username": "MARTIN-abc"}) == "martin-abc"
+
+
+def test_a_successful_login_computes_one_hash(parent, count_hashes):
+    parent.set_temporary_password("abcdefghjkmnpq")
+    count_hashes.clear()
+    assert authenticate("dupont-k7mq4", DEFAULT_PASSWORD) == parent
+    assert len(count_hashes) == 1
+
+
+def test_an_inactive_account_is_refused_with_either_password(parent):
+    parent.set_temporary_password("abcdefghjkmnpq")
+    parent.is_active = False
+    parent.save()
+    assert authenticate("dupont-k7mq4", DEFAULT_PASSWORD) is None
+    assert authenticate("dupont-k7mq4", "abcdefghjkmnpq") is None
+    parent.refresh_from_db()
+    assert parent.temporary_password  # not burnt by a refused login

@@ -81,3 +81,31 @@ def test_passwords_are_hashed_with_argon2(client, family):
     user = ResponsibleFactory(family=family, username="argon-abcde")
     assert user.password.startswith("argon2$")
     assert log_in(client, "argon-abcde", DEFAULT_PASSWORD).status_code == 302
+
+
+@pytest.mark.argon2
+def test_passwords_are_hashed_with_owasp_argon2id_parameters(client, family):
+    user = ResponsibleFactory(family=family, username="argon-owasp")
+    assert user.password.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
+
+
+@pytest.mark.argon2
+def test_a_hash_with_django_default_parameters_is_upgraded_at_login(client, family):
+    from django.contrib.auth.hashers import Argon2PasswordHasher
+
+    user = ResponsibleFactory(family=family, username="argon-old")
+    hasher = Argon2PasswordHasher()
+    user.password = hasher.encode(DEFAULT_PASSWORD, hasher.salt())
+    user.save()
+    assert "m=102400" in user.password  # Django's own Argon2 parameters
+    assert log_in(client, "argon-old", DEFAULT_PASSWORD).status_code == 302
+    user.refresh_from_db()
+    assert "m=19456,t=2,p=1" in user.password
+
+
+def test_a_login_records_last_login_without_a_history_row(client, parent):
+    before = parent.history.count()
+    assert log_in(client, "dupont-k7mq4", DEFAULT_PASSWORD).status_code == 302
+    parent.refresh_from_db()
+    assert parent.last_login is not None
+    assert parent.history.count() == before

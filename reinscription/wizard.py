@@ -66,13 +66,19 @@ class DraftStorage(BaseStorage):
     def __init__(self, prefix, request=None, file_storage=None, *, draft: WizardDraft):
         super().__init__(prefix, request, file_storage)
         self.draft = draft
+        self.revision = 0  # bumped whenever the stored steps change
         self.data = draft.data or {}
         if not self.data:
             self.init_data()
         self._saved = json.dumps(self.data, sort_keys=True)
 
+    def init_data(self):
+        super().init_data()
+        self.revision = getattr(self, "revision", 0) + 1
+
     def set_step_data(self, step, cleaned_data):
         super().set_step_data(step, cleaned_data)
+        self.revision += 1
         for key in IGNORED_POST_KEYS:
             self.data[self.step_data_key][step].pop(key, None)
 
@@ -159,13 +165,34 @@ class ReenrolmentWizard(NamedUrlWizardView):
 
     # --- Which steps can be reached --------------------------------------------
 
-    def first_incomplete_step(self) -> str:
-        """The first step whose stored data is missing or invalid (the last if none)."""
+    def first_incomplete_step(self, *, revalidate: bool = False) -> str:
+        """The first step with no stored data (the last if none).
+
+        Only validated data is ever stored, so presence is enough to move on;
+        with ``revalidate`` (the recap, whose summary needs every step's
+        cleaned data anyway) the stored data must also still be valid, in case
+        the family's situation changed since. Validation revalidates everything.
+        """
         for step in self.get_form_list():
-            data = self.storage.get_step_data(step)
-            if data is None or not self.get_form(step=step, data=data).is_valid():
+            if revalidate:
+                missing = self.get_cleaned_data_for_step(step) is None
+            else:
+                missing = self.storage.get_step_data(step) is None
+            if missing:
                 return step
         return self.steps.last
+
+    def get_cleaned_data_for_step(self, step):
+        """formtools' answer, kept for the request until the stored steps change.
+
+        The step conditions, the reachability check and the recap ask for the
+        same steps many times per request; each answer validates a form.
+        """
+        cache = self.__dict__.setdefault("_cleaned_data", {})
+        key = (step, self.storage.revision)
+        if key not in cache:
+            cache[key] = super().get_cleaned_data_for_step(step)
+        return cache[key]
 
     def is_reachable(self, step: str) -> bool:
         steps = list(self.get_form_list())
@@ -180,6 +207,11 @@ class ReenrolmentWizard(NamedUrlWizardView):
         if not self.is_reachable(step):
             messages.warning(request, _("Please complete the previous steps first."))
             return redirect(self.get_step_url(self.first_incomplete_step()))
+        if step == self.steps.last:
+            incomplete = self.first_incomplete_step(revalidate=True)
+            if incomplete != step:
+                messages.warning(request, _("Please check this step again."))
+                return redirect(self.get_step_url(incomplete))
         self.storage.current_step = step
         if step == self.steps.last:
             # The recap always shows (and carries) the total computed now.
@@ -283,7 +315,11 @@ class ReenrolmentWizard(NamedUrlWizardView):
 
     @property
     def questions(self) -> list[Question]:
-        return course_questions(services.student_courses(self.student, self.enrolment))
+        if not hasattr(self, "_questions"):
+            self._questions = course_questions(
+                services.student_courses(self.student, self.enrolment)
+            )
+        return self._questions
 
     @property
     def instruments(self):

@@ -524,3 +524,19 @@ def test_family_sees_the_final_amount_and_the_difference(demo, client, login, wi
     content = client.get(detail).content.decode()
     assert "Remise exceptionnelle" in content
     assert "20,00" in content
+
+
+def test_the_recap_sends_back_to_a_step_that_no_longer_validates(demo, client, login, wizard):
+    login("leroy-marc")
+    ines = student_named("Inès")
+    wizard(ines).complete(validate=False)
+    draft = WizardDraft.objects.get(student=ines)
+    draft.data["step_data"]["coordonnees"]["coordonnees-emergency_contact_phone"] = ["abc"]
+    draft.save()
+    # Later steps stay reachable (only validated data is ever stored)...
+    assert client.get(step_url(ines, "cours")).status_code == 200
+    # ...but the recap, which needs every answer, sends the family back to it.
+    response = client.get(step_url(ines, "recapitulatif"), follow=True)
+    assert response.redirect_chain[-1][0] == step_url(ines, "coordonnees")
+    assert "Merci de vérifier à nouveau cette étape." in response.content.decode()
+    assert not Reenrolment.objects.exists()

@@ -1,8 +1,10 @@
-"""Cross-cutting responses: a French 503 when the database is down, the CSP header."""
+"""Cross-cutting: a French 503 when the database is down, the CSP header, session activity."""
 
 import logging
+import time
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.db import OperationalError, connections
 from django.db.utils import InterfaceError
 from django.template.response import TemplateResponse
@@ -71,3 +73,34 @@ class ContentSecurityPolicyMiddleware:
         if self._admin_prefix is None:
             self._admin_prefix = reverse("admin:index")
         return self._admin_prefix
+
+
+def current_minute() -> int:
+    """Minutes since the epoch (the session-activity grain; tests replace it)."""
+    return int(time.time() // 60)
+
+
+class SessionActivityMiddleware:
+    """Keep a signed-in session alive while it is used, writing it at most once a minute.
+
+    A family's session ends ``SESSION_COOKIE_AGE`` after its last page (a shared
+    phone, a library computer). Django's ``SESSION_SAVE_EVERY_REQUEST`` would write
+    the session row on every page — one transaction per request at the campaign
+    opening — for an expiry that only needs to move by the minute. This marks the
+    session modified when the minute changes, so the timeout slides with a grain
+    of one minute, and only for a signed-in session the request already read.
+    """
+
+    ACTIVITY_KEY = "_activity_minute"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)  # gone after a 503, see above
+        if session is not None and session.accessed and SESSION_KEY in session:
+            minute = current_minute()
+            if session.get(self.ACTIVITY_KEY) != minute:
+                session[self.ACTIVITY_KEY] = minute
+        return response

@@ -89,3 +89,12 @@ def celery_worker_session(django_db_setup, django_db_blocker):
 def celery_worker(celery_worker_session, transactional_db):
     """Use with integration tests: the worker sees only committed data."""
     return celery_worker_session
+
+
+@pytest.fixture
+def still_clock(monkeypatch):
+    """The session-activity clock stands still: a signed-in session is written once, at
+    its first page, and no minute boundary adds a write in the middle of a query count."""
+    from conservatoire import middleware
+
+    monkeypatch.setattr(middleware, "current_minute", lambda: 30_000_000)

@@ -16,9 +16,14 @@ def expire_date(client) -> datetime.datetime:
     return Session.objects.get(session_key=client.session.session_key).expire_date
 
 
-def test_each_request_pushes_the_end_30_minutes_away(client, parent):
+def test_activity_pushes_the_end_30_minutes_away(client, parent, monkeypatch):
+    from conservatoire import middleware
+
     log_in(client, "dupont-k7mq4", DEFAULT_PASSWORD)
+    # 25 minutes later (the session is written at most once a minute):
     Session.objects.update(expire_date=timezone.now() + datetime.timedelta(minutes=5))
+    later = middleware.current_minute() + 25
+    monkeypatch.setattr(middleware, "current_minute", lambda: later)
     assert is_logged_in(client)
     remaining = expire_date(client) - timezone.now()
     assert datetime.timedelta(minutes=29) < remaining <= datetime.timedelta(minutes=30)

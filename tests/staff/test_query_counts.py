@@ -63,7 +63,7 @@ def url_of(name: str, campaign: Campaign) -> str:
 
 @pytest.mark.parametrize("name", PAGES)
 def test_lists_do_not_grow_with_the_number_of_families(
-    name, secretary, client, django_assert_max_num_queries
+    name, secretary, client, django_assert_max_num_queries, still_clock
 ):
     client.force_login(secretary, backend="accounts.backends.IdentifierBackend")
     counts = []

@@ -31,15 +31,18 @@ first fifth skipped), ``step_p50_ms`` / ``step_p95_ms`` (every wizard request),
 re-enrolments or emails missing in the database afterwards), ``baseline_p50_ms``
 and ``step_to_baseline_ratio`` (phase 2 at the same concurrency); details:
 ``load_*`` (login p50, other pages' p95, families completed, re-enrolments per
-minute, the settings, the machine's CPU busy share during the load and its load
-average before — other processes count —, the load client's own CPU share, the
-CPU time per completed family of gunicorn, of the Celery worker and of every
-``postgres`` process on the machine) and
+minute, the time the worker still needed after the load to send every
+confirmation email, the families per minute counting that time — the rate the
+machine sustains with every email out —, the settings, the machine's CPU busy
+share during the load and its load average before — other processes count —,
+the load client's own CPU share, the CPU time per completed family of gunicorn,
+of the Celery worker until its backlog is sent, and of every ``postgres``
+process on the machine) and
 ``unloaded_*`` (phase 1). Logs: ``.bench/gunicorn.log``, ``.bench/celery.log``.
-Gunicorn: ``BENCH_WORKERS`` (default 2) × ``BENCH_THREADS`` (default 4), gthread: on
-2 cores it did better than 2×8, 3×4 and 4×2 in paired runs (more threads mean more
-Argon2 hashes at once, 100 MiB each, and a longer queue behind them; more workers
-only add context switches).
+Gunicorn: ``BENCH_WORKERS`` (default 2) × ``BENCH_THREADS`` (default 4) of
+``BENCH_WORKER_CLASS`` (default gthread): on 2 cores it did better than 2×8,
+3×4 and 4×2 gthread and 4 sync workers in paired runs (more workers only add
+context switches).
 """
 
 import asyncio
@@ -232,6 +235,7 @@ def run() -> dict[str, float | str]:
     seconds = setting("BENCH_SECONDS", 120)
     workers = setting("BENCH_WORKERS", 2)
     threads = setting("BENCH_THREADS", 4)
+    worker_class = os.environ.get("BENCH_WORKER_CLASS", "gthread")
     BENCH_DIR.mkdir(exist_ok=True)
     backend, env = prepare_environment()
     print(f"  backend {backend}; migrating, seeding {families} families…", flush=True)
@@ -253,13 +257,16 @@ def run() -> dict[str, float | str]:
         server = start(
             [sys.executable, "-m", "gunicorn", "conservatoire.wsgi"]
             + ["--bind", f"127.0.0.1:{port}", "--workers", str(workers)]
-            + ["--threads", str(threads), "--worker-class", "gthread"]
+            + ["--threads", str(threads), "--worker-class", worker_class]
             + ["--timeout", "60", "--graceful-timeout", "5"],
             env,
             "gunicorn.log",
         )
         asyncio.run(wait_until_up(base_url, 60, lambda: server.poll() is None))
-        print(f"  gunicorn {workers}×{threads} on {base_url} (plain HTTP)", flush=True)
+        print(
+            f"  gunicorn {workers}×{threads} {worker_class} on {base_url} (plain HTTP)",
+            flush=True,
+        )
 
         identifiers = [(f"charge-{n:05d}", LOAD_PASSWORD) for n in range(1, families + 1)]
         alone = asyncio.run(run_families(base_url, identifiers[-1:], concurrency=1, seconds=60))
@@ -285,7 +292,11 @@ def run() -> dict[str, float | str]:
         stats = load.stats
         errors = stats.errors + alone.stats.errors + baseline.errors + solo_baseline.errors
         reenrolments = stats.reenrolments + alone.stats.reenrolments
-        state = database_check(env, reenrolments, wait=120 if worker else 0)
+        drain_started = time.perf_counter()
+        state = database_check(env, reenrolments, wait=300 if worker else 0)
+        drain = time.perf_counter() - drain_started
+        if worker:  # the worker's CPU until its backlog is sent, not only during the load
+            cpu_after["celery"] = process_cpu_seconds({"celery": worker.pid}, False)["celery"]
     finally:
         stop(server)
         stop(worker)
@@ -313,6 +324,10 @@ def run() -> dict[str, float | str]:
         "load_families_completed": len(stats.completed),
         "load_reenrolments_per_minute": round(stats.reenrolments / elapsed * 60, 1),
         "load_seconds": round(elapsed, 1),
+        "load_email_drain_seconds": round(drain, 1),
+        "load_families_per_minute_with_emails": round(
+            len(stats.completed) / (elapsed + drain) * 60, 1
+        ),
         "load_concurrency": concurrency,
         "load_gunicorn_workers": workers,
         "load_gunicorn_threads": threads,

@@ -49,6 +49,7 @@ import asyncio
 import json
 import os
 import secrets
+import shutil
 import signal
 import socket
 import sqlite3
@@ -237,6 +238,9 @@ def run() -> dict[str, float | str]:
     threads = setting("BENCH_THREADS", 4)
     worker_class = os.environ.get("BENCH_WORKER_CLASS", "gthread")
     BENCH_DIR.mkdir(exist_ok=True)
+    # The database is new each run and so are its ids: a recap PDF stored by an
+    # earlier run under the same name would be attached instead of rendered.
+    shutil.rmtree(BENCH_DIR / "media", ignore_errors=True)
     backend, env = prepare_environment()
     print(f"  backend {backend}; migrating, seeding {families} families…", flush=True)
     manage(env, "migrate", "--noinput")

@@ -300,5 +300,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # WeasyPrint logs seven INFO lines per PDF ("Step 1 - Fetching and parsing HTML"…).
+        "weasyprint.progress": {"level": "WARNING"},
+    },
 }

@@ -306,25 +306,43 @@ def submit_reenrolment(
 
 def _apply_details(student: Student, details: dict) -> None:
     family = student.family
-    family.address = details["address"]
-    family.postal_code = details["postal_code"]
-    family.city = details["city"]
-    family.save(update_fields=["address", "postal_code", "city"])
+    _save_changes(
+        family,
+        {name: details[name] for name in ("address", "postal_code", "city")},
+    )
     for responsible in family.responsibles.all():
         prefix = f"responsible_{responsible.pk}_"
         if prefix + "email" in details:
-            responsible.email = details[prefix + "email"]
-            responsible.mobile = details[prefix + "mobile"]
-            responsible.save(update_fields=["email", "mobile"])
-    for name in (
-        "school_level",
-        "school_name",
-        "emergency_contact_name",
-        "emergency_contact_phone",
-        "emergency_contact_relation",
-    ):
-        setattr(student, name, details.get(name, ""))
-    student.save()
+            _save_changes(
+                responsible,
+                {"email": details[prefix + "email"], "mobile": details[prefix + "mobile"]},
+            )
+    _save_changes(
+        student,
+        {
+            name: details.get(name, "")
+            for name in (
+                "school_level",
+                "school_name",
+                "emergency_contact_name",
+                "emergency_contact_phone",
+                "emergency_contact_relation",
+            )
+        },
+    )
+
+
+def _save_changes(instance, values: dict) -> None:
+    """Set ``values`` on ``instance`` and save the fields that changed, if any.
+
+    A family that confirms its details unchanged writes nothing, so the audit
+    history (one row per save) shows what families really changed.
+    """
+    changed = [name for name, value in values.items() if getattr(instance, name) != value]
+    for name in changed:
+        setattr(instance, name, values[name])
+    if changed:
+        instance.save(update_fields=changed)
 
 
 def _apply_payment(family: Family, campaign: Campaign, payment: dict) -> None:

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.models import Student
 from reinscription.models import Reenrolment, ReenrolmentSnapshot, WizardDraft
-from tests.reinscription.conftest import step_url, student_named
+from tests.reinscription.conftest import WizardDriver, step_url, student_named
 
 pytestmark = pytest.mark.django_db
 
@@ -312,6 +312,31 @@ def test_modifying_after_validation_keeps_history(demo, client, login, wizard):
     assert reenrolment.image_rights is False
     assert list(reenrolment.snapshots.values_list("version", flat=True)) == [2, 1]
     assert reenrolment.snapshots.get(version=1).data["authorisations"]["image_rights"] is True
+
+
+def test_a_modification_that_keeps_the_details_adds_no_history_to_them(demo, client, login, wizard):
+    login("leroy-marc")
+    ines = student_named("Inès")
+    wizard(ines).complete()
+    family, responsibles = ines.family, list(ines.family.responsibles.all())
+
+    def history_counts():
+        return (
+            family.history.count(),
+            ines.history.count(),
+            [responsible.history.count() for responsible in responsibles],
+        )
+
+    before = history_counts()
+    wizard(ines).complete(authorisations={"image_rights": "no", "outing_authorisation": "no"})
+    assert history_counts() == before
+
+    driver = wizard(ines)
+    driver.details = lambda student=None: {**WizardDriver.details(driver), "city": "Lyon"}
+    driver.complete()
+    family.refresh_from_db()
+    assert family.city == "Lyon"
+    assert history_counts() == (before[0] + 1, before[1], before[2])
 
 
 def test_validated_by_staff_cannot_be_modified(demo, client, login, wizard):

@@ -340,7 +340,7 @@ def run() -> dict[str, float | str]:
         "load_concurrency": concurrency,
         "load_gunicorn_workers": workers,
         "load_gunicorn_threads": threads,
-        "load_worker_nice": worker_nice,
+        "load_worker_nice": worker_nice if worker else 0,
         "load_machine_cpu_busy_pct": round(busy / total * 100, 1) if total else 0.0,
         "load_loadavg_before": round(loadavg, 2),
         "load_client_cpu_pct": round(client_cpu / elapsed * 100, 1),

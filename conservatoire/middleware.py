@@ -5,7 +5,7 @@ import time
 
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
-from django.db import OperationalError, connections
+from django.db import DatabaseError, OperationalError, connections
 from django.db.utils import InterfaceError
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -99,7 +99,13 @@ class SessionActivityMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         session = getattr(request, "session", None)  # gone after a 503, see above
-        if session is not None and session.accessed and SESSION_KEY in session:
+        if session is None or not session.accessed:
+            return response
+        try:
+            signed_in = SESSION_KEY in session  # already loaded: no query
+        except DatabaseError:  # it was not, and the database is gone: leave it
+            return response
+        if signed_in:
             minute = current_minute()
             if session.get(self.ACTIVITY_KEY) != minute:
                 session[self.ACTIVITY_KEY] = minute

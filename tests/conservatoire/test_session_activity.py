@@ -51,3 +51,20 @@ def test_after_logout_the_session_is_not_written_back(signed_in, clock):
     key = signed_in.session.session_key
     signed_in.post("/compte/deconnexion/")
     assert not Session.objects.filter(session_key=key).exists()
+
+
+def test_a_session_the_database_cannot_load_is_left_alone():
+    from django.db import OperationalError
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    class UnloadableSession(dict):
+        accessed = True
+
+        def __contains__(self, key):
+            raise OperationalError("the database is gone")
+
+    request = RequestFactory().get("/")
+    request.session = UnloadableSession()
+    response = HttpResponse("ok")
+    assert middleware.SessionActivityMiddleware(lambda r: response)(request) is response

@@ -1,7 +1,6 @@
 """Shared steps of the accounts tests: log in, ask for a password, read the emails."""
 
 import re
-import time
 
 from django.core import mail
 from django.test import TestCase
@@ -66,12 +65,3 @@ def emailed_password(address: str) -> str:
 
 def is_logged_in(client) -> bool:
     return client.get(reverse("accounts:account")).status_code == 200
-
-
-def wait_for(condition, timeout: float = 15.0) -> None:
-    """Poll ``condition`` (a real worker commits a little after the SMTP server answers)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.05)

@@ -2,7 +2,6 @@
 goes from the staff's final amount to the family's mailbox through the broker."""
 
 import threading
-import time
 from decimal import Decimal
 
 import pytest
@@ -13,19 +12,11 @@ from billing import services
 from billing.models import FamilyBilling, Mandate
 from conservatoire.models import OutboxEmail
 from tests.factories import ResponsibleFactory
+from tests.polling import wait_until
 
 from .factories import FamilyBillingFactory
 
 pytestmark = [pytest.mark.integration]
-
-
-def wait_for(condition, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError("condition not met in time")
 
 
 def test_a_final_amount_reaches_the_family_through_the_worker(celery_worker, settings, future_year):
@@ -34,10 +25,11 @@ def test_a_final_amount_reaches_the_family_through_the_worker(celery_worker, set
     billing = FamilyBillingFactory(family=responsible.family, school_year=future_year)
     with transaction.atomic():
         services.set_final_amount(billing, amount=Decimal("270"), reason="QF", by=None)
-    wait_for(
+    wait_until(
         lambda: OutboxEmail.objects.filter(
             kind="billing_prenotification", status=OutboxEmail.Status.SENT
-        ).exists()
+        ).exists(),
+        20,
     )
     assert [m.to for m in mail.outbox] == [["famille@example.org"]]
     assert FamilyBilling.objects.get(pk=billing.pk).prenotified_total == Decimal("270.00")

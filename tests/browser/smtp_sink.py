@@ -9,6 +9,7 @@ import logging
 import socket
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -87,13 +88,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture
-def smtp_sink():
-    """A running SMTP server on a free loopback port, storing what it receives."""
+@contextmanager
+def running(sink: "SmtpSink"):
+    """``sink`` served by aiosmtpd on a free loopback port while the block runs."""
     from aiosmtpd.controller import Controller
 
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every command
-    sink = SmtpSink()
     sink.port = free_port()
     controller = Controller(sink, hostname=sink.host, port=sink.port)
     controller.start()
@@ -101,6 +101,13 @@ def smtp_sink():
         yield sink
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def smtp_sink():
+    """A running SMTP server on a free loopback port, storing what it receives."""
+    with running(SmtpSink()) as sink:
+        yield sink
 
 
 @pytest.fixture

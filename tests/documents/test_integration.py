@@ -1,26 +1,16 @@
 """Second pass (PostgreSQL + Redis): a refusal email goes through the real broker and worker."""
 
-import time
-
 import pytest
 from django.core import mail
 
 from conservatoire.models import OutboxEmail
 from documents import services
 from tests.factories import ResponsibleFactory, SchoolYearFactory, StaffFactory
+from tests.polling import wait_until
 
 from .factories import DocumentFactory, DocumentFileFactory, DocumentTypeFactory
 
 pytestmark = [pytest.mark.integration]
-
-
-def wait_for(condition, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError("condition not met in time")
 
 
 def test_refusal_email_is_sent_by_a_real_worker(celery_worker, settings):
@@ -33,6 +23,6 @@ def test_refusal_email_is_sent_by_a_real_worker(celery_worker, settings):
     assert services.refuse(document, "Le RIB est illisible.", StaffFactory())
 
     outbox = OutboxEmail.objects.get(kind="document_refused")
-    wait_for(lambda: OutboxEmail.objects.get(pk=outbox.pk).status == OutboxEmail.Status.SENT)
+    wait_until(lambda: OutboxEmail.objects.get(pk=outbox.pk).status == OutboxEmail.Status.SENT)
     assert [m.to for m in mail.outbox] == [["parent@example.org"]]
     assert "Le RIB est illisible." in mail.outbox[0].body

@@ -24,14 +24,14 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
-from tests.browser.smtp_sink import SmtpSink, free_port
+from tests.browser.smtp_sink import SmtpSink, free_port, running
+from tests.polling import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
@@ -42,17 +42,6 @@ def unavailable(reason: str):
     if REQUIRE_SERVICES:
         pytest.fail(f"REQUIRE_SERVICES=1 but {reason}")
     pytest.skip(reason)
-
-
-def wait_until(condition, timeout: float, what: str, interval: float = 0.05):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(interval)
 
 
 def stop_process(process: subprocess.Popen | None, timeout: float = 10) -> None:
@@ -438,21 +427,9 @@ class ControlledSmtpSink(SmtpSink):
         return await super().handle_DATA(server, session, envelope)
 
 
-@contextmanager
 def controlled_smtp_sink():
-    import logging
-
-    from aiosmtpd.controller import Controller
-
-    logging.getLogger("mail.log").setLevel(logging.WARNING)  # the server logs every line
-    sink = ControlledSmtpSink()
-    sink.port = free_port()
-    controller = Controller(sink, hostname=sink.host, port=sink.port)
-    controller.start()
-    try:
-        yield sink
-    finally:
-        controller.stop()
+    """A :class:`ControlledSmtpSink` served on a free port (a context manager)."""
+    return running(ControlledSmtpSink())
 
 
 def copy_database(source: dict, cluster: PostgresCluster, name: str) -> None:

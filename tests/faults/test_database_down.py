@@ -23,8 +23,8 @@ from tests.faults.services import (
     PostgresCluster,
     copy_database,
     stop_process,
-    wait_until,
 )
+from tests.polling import wait_until
 from tests.reinscription.conftest import step_payload, step_url, student_named
 
 pytestmark = [pytest.mark.integration]

@@ -9,7 +9,7 @@ from conservatoire.models import OutboxEmail
 from conservatoire.tasks import drain_outbox
 from reinscription.models import Reenrolment, ReenrolmentSnapshot
 from tests.faults.conftest import FAMILY_EMAIL
-from tests.faults.services import wait_until
+from tests.polling import wait_until
 from tests.reinscription.conftest import student_named
 
 pytestmark = [pytest.mark.integration]

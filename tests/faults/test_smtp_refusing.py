@@ -7,7 +7,7 @@ import pytest
 from conservatoire.models import OutboxEmail
 from conservatoire.tasks import drain_outbox
 from tests.faults.conftest import FAMILY_EMAIL
-from tests.faults.services import wait_until
+from tests.polling import wait_until
 
 pytestmark = [pytest.mark.integration]
 

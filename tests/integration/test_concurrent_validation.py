@@ -9,7 +9,7 @@ from django.test import Client
 from conservatoire.models import OutboxEmail
 from reinscription.demo import seed_demo
 from reinscription.models import Reenrolment, ReenrolmentSnapshot
-from tests.accounts.helpers import wait_for
+from tests.polling import wait_until
 from tests.reinscription.conftest import WizardDriver, student_named
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -55,5 +55,5 @@ def test_two_simultaneous_validations_leave_one_record(celery_worker):
     # One confirmation, sent by the real worker; waiting for it also keeps the worker
     # from reading these tables while the test database is flushed.
     confirmations = OutboxEmail.objects.filter(kind="reenrolment_confirmation")
-    wait_for(lambda: confirmations.filter(status=OutboxEmail.Status.SENT).count() >= 1, 30)
+    wait_until(lambda: confirmations.filter(status=OutboxEmail.Status.SENT).count() >= 1, 30)
     assert confirmations.count() == 1

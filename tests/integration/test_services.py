@@ -1,13 +1,12 @@
 """In CI's second pass: the database really is PostgreSQL and a real worker consumes tasks."""
 
-import time
-
 import pytest
 from django.core import mail
 from django.db import connection, transaction
 
 from conservatoire.emails import enqueue_outbox_email
 from conservatoire.models import OutboxEmail
+from tests.polling import wait_until
 
 pytestmark = [pytest.mark.integration]
 
@@ -27,14 +26,5 @@ def test_a_real_worker_consumes_a_queued_email(celery_worker, settings):
             kind="test", to=["famille@example.org"], subject="Essai", body_text="Bonjour"
         )
         transaction.on_commit(lambda: enqueue_outbox_email(email.pk))
-    wait_for(lambda: OutboxEmail.objects.get(pk=email.pk).status == OutboxEmail.Status.SENT)
+    wait_until(lambda: OutboxEmail.objects.get(pk=email.pk).status == OutboxEmail.Status.SENT)
     assert [m.to for m in mail.outbox] == [["famille@example.org"]]
-
-
-def wait_for(condition, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError("condition not met in time")

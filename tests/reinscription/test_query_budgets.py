@@ -7,20 +7,11 @@ from django.urls import reverse
 
 from reinscription.demo import CATALOGUE
 from reinscription.models import Course
+from reinscription.wizard import STEP_NAMES as STEPS
 from tests.factories import EnrolmentFactory, ResponsibleFactory, StudentFactory
 from tests.reinscription.conftest import WizardDriver, step_url
 
 pytestmark = pytest.mark.django_db
-
-STEPS = [
-    "choix",
-    "coordonnees",
-    "reglement",
-    "autorisations",
-    "documents",
-    "cours",
-    "recapitulatif",
-]
 
 
 def family_with(children: int, demo):

@@ -19,9 +19,9 @@ from django.urls import reverse
 from accounts import views as accounts_views
 from accounts.models import PasswordResetRequest, User
 from conservatoire.models import OutboxEmail
-from tests.accounts.helpers import log_in, password_in
+from tests.accounts.helpers import ask_password, log_in, password_in
 from tests.factories import ResponsibleFactory
-from tests.faults.services import wait_until
+from tests.polling import wait_until
 
 # argon2: the worker hashes with the production hasher; the login here must check it.
 pytestmark = [pytest.mark.integration, pytest.mark.argon2]
@@ -36,11 +36,7 @@ def test_the_password_is_in_no_broker_message_task_argument_or_log(
     monkeypatch.setattr(accounts_views, "RESET_ANSWER_SECONDS", 0)
     caplog.set_level(logging.DEBUG)
     client = Client()
-    response = client.post(
-        reverse("accounts:password_reset"),
-        {"identifier": "dupont-k7mq4", "email": ADDRESS},
-        REMOTE_ADDR="203.0.113.10",
-    )
+    response = ask_password(client, "dupont-k7mq4", ADDRESS)
     assert response.status_code == 302
     row = OutboxEmail.objects.get(kind="accounts.temporary_password")
 

@@ -1,26 +1,16 @@
 """With PostgreSQL, Redis and a real Celery worker: the ZIP task and the periodic reminders."""
 
-import time
-
 import pytest
 from django.db import transaction
 
 from reinscription.models import Reenrolment
 from reinscription.models_staff import ExportJob, ReminderSent
 from reinscription.tasks import send_due_reminders, start_recap_export
+from tests.polling import wait_until
 from tests.staff.conftest import student_named
 from tests.staff.factories import submit
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-
-
-def wait_for(check, timeout=90):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.3)
-    return False
 
 
 def test_the_worker_builds_the_zip_and_staff_see_it_progress(celery_worker, demo, secretary):
@@ -29,7 +19,7 @@ def test_the_worker_builds_the_zip_and_staff_see_it_progress(celery_worker, demo
     ids = list(Reenrolment.objects.values_list("pk", flat=True))
     with transaction.atomic():
         job = start_recap_export(ids, secretary)
-    assert wait_for(lambda: ExportJob.objects.get(pk=job.pk).is_finished)
+    assert wait_until(lambda: ExportJob.objects.get(pk=job.pk).is_finished, 90)
     job.refresh_from_db()
     assert (job.status, job.done, job.total) == (ExportJob.Status.DONE, 3, 3)
     assert job.file_name.startswith("exports/")
@@ -38,6 +28,6 @@ def test_the_worker_builds_the_zip_and_staff_see_it_progress(celery_worker, demo
 def test_beat_reminders_run_on_the_worker(celery_worker, demo):
     submit(student_named("Léa"))
     send_due_reminders.delay()
-    assert wait_for(lambda: ReminderSent.objects.count() == 6)
+    assert wait_until(lambda: ReminderSent.objects.count() == 6, 90)
     martin = ReminderSent.objects.get(family__name="Martin")
     assert martin.students == ["Emma Martin", "Hugo Martin"]

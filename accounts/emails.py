@@ -6,11 +6,9 @@ password is generated there, so it exists in the email alone, never in the
 database (only its hash), the broker, the task arguments or the logs.
 """
 
-from django.conf import settings
-from django.urls import reverse
 from django.utils import timezone
 
-from conservatoire.emails import queue_email, register_builder, render_email
+from conservatoire.emails import portal_url, queue_email, register_builder, render_email
 
 from .identifiers import generate_password
 from .models import PasswordResetRequest, User
@@ -22,10 +20,6 @@ TEMPORARY_PASSWORD_LENGTH = 14
 
 class AccessUnavailable(Exception):
     """The access was disabled between the request and the sending."""
-
-
-def portal_url(name: str) -> str:
-    return settings.PORTAL_URL.rstrip("/") + reverse(name)
 
 
 def links() -> dict:

@@ -82,6 +82,14 @@ class Family(models.Model):
     def __str__(self):
         return self.name
 
+    def contact_emails(self) -> list[str]:
+        """The email addresses of the family's active responsibles (one query)."""
+        return list(
+            self.responsibles.filter(is_active=True)
+            .exclude(email="")
+            .values_list("email", flat=True)
+        )
+
 
 class UserQuerySet(models.QuerySet):
     def responsibles(self):

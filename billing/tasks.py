@@ -42,11 +42,7 @@ def send_prenotification(billing_pk: int) -> str:
         instalments = [i for i in billing.schedule() if i.due_on >= today]
         if not instalments:
             return "nothing due"
-        recipients = list(
-            billing.family.responsibles.filter(is_active=True)
-            .exclude(email="")
-            .values_list("email", flat=True)
-        )
+        recipients = billing.family.contact_emails()
         if not recipients:
             logger.warning("Family billing %s: no responsible email to pre-notify.", billing_pk)
             return "no recipient"

@@ -17,6 +17,7 @@ from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
 from django.utils.module_loading import import_string
 
@@ -26,6 +27,11 @@ logger = logging.getLogger(__name__)
 
 # name -> callable(pk) returning (to, subject, text, html); registered by apps.
 BUILDERS: dict[str, Callable[[int], tuple[list[str], str, str, str]]] = {}
+
+
+def portal_url(name: str) -> str:
+    """The absolute address of the portal page ``name`` (for emails)."""
+    return settings.PORTAL_URL.rstrip("/") + reverse(name)
 
 
 def register_builder(name: str):

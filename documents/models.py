@@ -21,6 +21,7 @@ from accounts.models import Family, Student
 from conservatoire.models import SchoolYear
 
 from . import rules
+from .validators import ALLOWED_TYPES
 
 # The type whose row offers the "Télécharger le mandat SEPA" link.
 SEPA_MANDATE_CODE = "mandat-sepa"
@@ -174,11 +175,7 @@ class Document(models.Model):
 
 def document_upload_to(instance: "DocumentFile", filename: str) -> str:
     """A random name in the private ``documents/`` folder; the extension is the detected one."""
-    extension = {
-        "application/pdf": ".pdf",
-        "image/jpeg": ".jpg",
-        "image/png": ".png",
-    }.get(instance.content_type, "")
+    extension = ALLOWED_TYPES.get(instance.content_type, "")
     return f"documents/{uuid.uuid4().hex}{extension}"
 
 

@@ -14,13 +14,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Prefetch, Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Family, Student, User
-from conservatoire.emails import queue_email
+from conservatoire.emails import portal_url, queue_email
 from conservatoire.models import SchoolYear
 
 from .models import Document, DocumentFile, DocumentType, Scope
@@ -286,11 +285,7 @@ def refuse(document: Document, reason: str, reviewer: User) -> bool:
 
 
 def send_refusal_email(document: Document) -> None:
-    recipients = list(
-        document.family.responsibles.filter(is_active=True)
-        .exclude(email="")
-        .values_list("email", flat=True)
-    )
+    recipients = document.family.contact_emails()
     if not recipients:
         logger.warning(
             "Document %s refused but family %s has no email.", document.pk, document.family_id
@@ -306,7 +301,7 @@ def send_refusal_email(document: Document) -> None:
             "student_name": document.student.full_name if document.student_id else "",
             "school_year": document.type.school_year.label,
             "reason": document.refusal_reason,
-            "documents_url": settings.PORTAL_URL.rstrip("/") + reverse("documents:list"),
+            "documents_url": portal_url("documents:list"),
         },
     )
 

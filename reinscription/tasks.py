@@ -15,11 +15,10 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Exists, OuterRef
-from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts.models import Family
-from conservatoire.emails import queue_email
+from conservatoire.emails import portal_url, queue_email
 
 from .dashboard import families_without_answer, pending_students_by_family
 from .models import Campaign, ReenrolmentSnapshot
@@ -162,14 +161,7 @@ def send_reminder(family: Family, campaign: Campaign, *, by=None, force: bool = 
         ):
             return None
         students = pending_students_by_family(campaign, [family.pk]).get(family.pk, [])
-        recipients = sorted(
-            {
-                email
-                for email in family.responsibles.filter(is_active=True)
-                .exclude(email="")
-                .values_list("email", flat=True)
-            }
-        )
+        recipients = sorted(set(family.contact_emails()))
         if not students or not recipients:
             return None
         email = queue_email(
@@ -184,7 +176,7 @@ def send_reminder(family: Family, campaign: Campaign, *, by=None, force: bool = 
                     for student, status in students
                 ],
                 "closes_at": timezone.localtime(campaign.closes_at),
-                "login_url": settings.PORTAL_URL.rstrip("/") + reverse("accounts:login"),
+                "login_url": portal_url("accounts:login"),
             },
         )
         return ReminderSent.objects.create(

@@ -76,11 +76,6 @@ class Debit:
         return not self.problems
 
 
-def month_choices(school_year: SchoolYear) -> list[datetime.date]:
-    """The first day of each debit month of the year (November to July)."""
-    return rules.debit_dates(school_year.starts_on)
-
-
 def latest_mandates(family_ids: Iterable[int]) -> dict[int, Mandate]:
     """Each family's current mandate, in one query."""
     latest: dict[int, Mandate] = {}

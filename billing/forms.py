@@ -60,7 +60,7 @@ class IBANField(forms.CharField):
 
     def to_python(self, value):
         value = super().to_python(value)
-        return "".join(value.split()).upper() if value else value
+        return rules.compact_code(value) if value else value
 
     def validate(self, value):
         super().validate(value)
@@ -93,7 +93,7 @@ class BICField(forms.CharField):
 
     def to_python(self, value):
         value = super().to_python(value)
-        return "".join(value.split()).upper() if value else value
+        return rules.compact_code(value) if value else value
 
     def validate(self, value):
         super().validate(value)

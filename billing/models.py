@@ -266,10 +266,6 @@ class FamilyBilling(models.Model):
         return f"{self.family} — {self.school_year}"
 
     @property
-    def is_final(self) -> bool:
-        return self.final_amount is not None
-
-    @property
     def amount_due(self) -> Decimal | None:
         """The final amount when set, otherwise the last estimate."""
         return self.final_amount if self.final_amount is not None else self.estimated_total
@@ -309,10 +305,6 @@ class Mandate(models.Model):
 
     def __str__(self):
         return self.rum
-
-    @property
-    def has_account(self) -> bool:
-        return bool(self.iban)
 
     @property
     def masked_iban(self) -> str:

@@ -365,10 +365,6 @@ class Estimate:
         difference = self.difference
         return None if difference is None else abs(difference)
 
-    @property
-    def reductions_total(self) -> Decimal:
-        return sum((line.reduction for line in self.lines), ZERO)
-
     def as_dict(self) -> dict:
         """JSON-ready (amounts as ``"12.34"``, dates ISO): for a snapshot or a comparison."""
         return _plain(dataclasses.asdict(self))
@@ -507,9 +503,14 @@ def payfip_reference(start_year: int, family_pk: int) -> str:
     return f"R{body}-{key:02d}"
 
 
+def compact_code(value: str) -> str:
+    """An IBAN or BIC as stored: no spaces, upper case."""
+    return "".join(value.split()).upper()
+
+
 def mask_iban(iban: str) -> str:
     """``FR76 **** **** **** **** ***0 189``: country, check digits and last 4 only."""
-    compact = "".join(iban.split()).upper()
+    compact = compact_code(iban)
     if len(compact) < 8:
         return "*" * len(compact)
     masked = compact[:4] + "*" * (len(compact) - 8) + compact[-4:]

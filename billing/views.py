@@ -10,7 +10,7 @@ from django.views.generic import FormView
 
 from conservatoire.pdf import render_pdf
 
-from . import services
+from . import rules, services
 from .conf import creditor
 from .forms import SimulatorForm
 from .rules import EstimateInput
@@ -114,5 +114,5 @@ def _debtor_name(family, responsibles, user) -> str:
 
 def iban_groups(iban: str) -> list[list[str]]:
     """The IBAN's characters in groups of 4, one box each; 34 empty boxes when unknown."""
-    compact = "".join(iban.split()).upper() or " " * 34
+    compact = rules.compact_code(iban) or " " * 34
     return [[c.strip() for c in compact[i : i + 4]] for i in range(0, len(compact), 4)]

@@ -1,20 +1,10 @@
 """Template helpers for the documents table (``{% load documents_tags %}``)."""
 
 from django import template
-from django.urls import NoReverseMatch, reverse
 
 register = template.Library()
 
 UPLOAD_ERRORS_SESSION_KEY = "documents_upload_errors"
-
-
-@register.simple_tag
-def sepa_mandate_url() -> str:
-    """The prefilled SEPA mandate PDF (billing app), or "" while that view does not exist."""
-    try:
-        return reverse("billing:mandate_pdf")
-    except NoReverseMatch:
-        return ""
 
 
 @register.simple_tag(takes_context=True)

@@ -152,18 +152,23 @@ def set_payment_preference(
     payment_mode: str,
     bank_changed: bool,
     pass_culture_number: str = "",
+    estimate: Estimate | None = None,
 ) -> FamilyBilling:
-    """Record the family's "mode de règlement souhaité" for the year."""
+    """Record the family's "mode de règlement souhaité" for the year.
+
+    With ``estimate``, also keep that estimate (one write, as :func:`record_estimate`).
+    """
     if payment_mode not in PaymentMode.values:
         raise ValueError(f"Unknown payment mode {payment_mode!r}")
+    defaults = {
+        "payment_mode": payment_mode,
+        "bank_changed": bank_changed,
+        "pass_culture_number": pass_culture_number.strip(),
+    }
+    if estimate is not None:
+        defaults.update(_estimate_fields(estimate))
     billing, _created = FamilyBilling.objects.update_or_create(
-        family=family,
-        school_year=school_year,
-        defaults={
-            "payment_mode": payment_mode,
-            "bank_changed": bank_changed,
-            "pass_culture_number": pass_culture_number.strip(),
-        },
+        family=family, school_year=school_year, defaults=defaults
     )
     return billing
 
@@ -171,18 +176,18 @@ def set_payment_preference(
 def record_estimate(family: Family, school_year: SchoolYear, estimate: Estimate) -> FamilyBilling:
     """Keep the estimate the family validated (its total, mode and first start)."""
     billing, _created = FamilyBilling.objects.update_or_create(
-        family=family,
-        school_year=school_year,
-        defaults={
-            "payment_mode": estimate.payment_mode,
-            "estimated_total": estimate.total
-            if not estimate.is_final
-            else estimate.estimated_total,
-            "estimated_at": timezone.now(),
-            "starts_on": estimate.starts_on,
-        },
+        family=family, school_year=school_year, defaults=_estimate_fields(estimate)
     )
     return billing
+
+
+def _estimate_fields(estimate: Estimate) -> dict:
+    return {
+        "payment_mode": estimate.payment_mode,
+        "estimated_total": estimate.total if not estimate.is_final else estimate.estimated_total,
+        "estimated_at": timezone.now(),
+        "starts_on": estimate.starts_on,
+    }
 
 
 def final_bill(family: Family, school_year: SchoolYear) -> FamilyBilling | None:
@@ -310,8 +315,8 @@ def record_mandate(
     A reserved mandate (printed blank) is completed; the same account keeps its
     mandate; a new account gets a new mandate (a new RUM), as SEPA requires.
     """
-    iban = "".join(iban.split()).upper()
-    bic = "".join(bic.split()).upper()
+    iban = rules.compact_code(iban)
+    bic = rules.compact_code(bic)
     holder = " ".join(holder.split())[:70]
     with transaction.atomic():
         Family.objects.select_for_update().filter(pk=family.pk).first()

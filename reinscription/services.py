@@ -263,9 +263,7 @@ def submit_reenrolment(
     }
     if reenrol:
         _apply_details(student, answers["coordonnees"])
-        _apply_payment(student.family, campaign, answers["reglement"])
-        if estimate is not None:
-            billing.record_estimate(student.family, campaign.school_year, estimate)
+        _apply_payment(student.family, campaign, answers["reglement"], estimate)
     try:
         with transaction.atomic():
             if existing:
@@ -345,13 +343,14 @@ def _save_changes(instance, values: dict) -> None:
         instance.save(update_fields=changed)
 
 
-def _apply_payment(family: Family, campaign: Campaign, payment: dict) -> None:
+def _apply_payment(family: Family, campaign: Campaign, payment: dict, estimate) -> None:
     billing.set_payment_preference(
         family,
         campaign.school_year,
         payment_mode=payment["payment_mode"],
         bank_changed=bool(payment.get("bank_changed")),
         pass_culture_number=payment.get("pass_culture_number", ""),
+        estimate=estimate,
     )
     if payment.get("bank_changed") and payment.get("iban"):
         billing.record_mandate(
@@ -368,9 +367,7 @@ def send_confirmation(reenrolment: Reenrolment, snapshot: ReenrolmentSnapshot) -
     The PDF is rendered by the worker when the email leaves, not in the request.
     """
     family = reenrolment.student.family
-    recipients = list(
-        family.responsibles.filter(is_active=True).exclude(email="").values_list("email", flat=True)
-    )
+    recipients = family.contact_emails()
     if not recipients:
         logger.warning("Family %s has no email address for the confirmation.", family.pk)
         return

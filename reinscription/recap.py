@@ -1,9 +1,9 @@
 """The recap PDF of a re-enrolment: one A4 document, for the family and for the staff.
 
-``recap_pdf(reenrolment)`` renders ``reinscription/pdf/recap.html`` with WeasyPrint
-with :mod:`conservatoire.pdf`'s URL fetcher, which reads nothing but the portal's
-static files (see :func:`render_recap`). What the family typed is escaped by the template
-engine, so a ``<script>`` or an ``<img src="file:///…">`` is printed as text.
+``recap_pdf(reenrolment)`` renders ``reinscription/pdf/recap.html`` with
+:func:`conservatoire.pdf.render_pdf`, whose URL fetcher reads nothing but the
+portal's static files. What the family typed is escaped by the template engine,
+so a ``<script>`` or an ``<img src="file:///…">`` is printed as text.
 
 What the family validated comes from the latest :class:`ReenrolmentSnapshot`
 (its ``data`` is the wizard's recap); what changed since (validation by the
@@ -13,11 +13,9 @@ conservatoire, documents reviewed, final amount) is read live.
 from __future__ import annotations
 
 import datetime
-import threading
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
-from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -25,15 +23,14 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accounts.models import SchoolLevel, Student
 from billing import services as billing
 from billing.models import Formula, PaymentMode
-from conservatoire.pdf import static_url_fetcher
+from conservatoire.pdf import render_pdf
 from documents import services as documents
 from documents.rules import StudentFacts
 
@@ -291,41 +288,9 @@ def _documents(reenrolment: Reenrolment, enrolment, payment: dict) -> list[dict]
 # --- The PDF ----------------------------------------------------------------------------------
 
 
-_fonts = threading.local()
-
-
-def _font_config():
-    """One WeasyPrint FontConfiguration per thread, reused by every recap.
-
-    WeasyPrint makes a new one per document when none is given, and each keeps
-    about 0.25 MB (its Pango font map) for the life of the process: a ZIP of
-    1,000 recaps would grow by 250 MB. Reused, memory stays flat.
-    """
-    if not hasattr(_fonts, "config"):
-        from weasyprint.text.fonts import FontConfiguration
-
-        _fonts.config = FontConfiguration()
-    return _fonts.config
-
-
-def render_recap(context: dict) -> bytes:
-    """:func:`conservatoire.pdf.render_pdf` for the recap, with a reused font configuration.
-
-    Same template rendering in French, same base URL, same restricted fetcher
-    (static files only); only the font configuration differs.
-    """
-    from weasyprint import HTML
-
-    with translation.override(settings.LANGUAGE_CODE):
-        html = render_to_string(TEMPLATE, context)
-    base_url = Path(settings.BASE_DIR, "static").resolve().as_uri() + "/"
-    document = HTML(string=html, base_url=base_url, url_fetcher=static_url_fetcher())
-    return document.write_pdf(font_config=_font_config())
-
-
 def recap_pdf(reenrolment: Reenrolment, snapshot: ReenrolmentSnapshot | None = None) -> bytes:
     """The recap of ``reenrolment`` as a one-A4 PDF (French)."""
-    return render_recap(recap_context(reenrolment, snapshot))
+    return render_pdf(TEMPLATE, recap_context(reenrolment, snapshot))
 
 
 def recap_filename(reenrolment: Reenrolment) -> str:
@@ -334,12 +299,14 @@ def recap_filename(reenrolment: Reenrolment) -> str:
     return f"recapitulatif-{reenrolment.campaign.school_year.label}-{name}.pdf"
 
 
-def store_recap_pdf(snapshot: ReenrolmentSnapshot) -> str:
+def store_recap_pdf(snapshot: ReenrolmentSnapshot, reenrolment: Reenrolment | None = None) -> str:
     """Render the recap of ``snapshot`` into the private storage; return its storage name.
 
     The name is stable per snapshot: calling again returns the stored file.
+    ``reenrolment``, when the caller has it from :func:`recap_queryset`, saves a query.
     """
-    reenrolment = recap_queryset().get(pk=snapshot.reenrolment_id)
+    if reenrolment is None:
+        reenrolment = recap_queryset().get(pk=snapshot.reenrolment_id)
     name = (
         f"{PRIVATE_FOLDER}/{reenrolment.campaign.school_year.label}/"
         f"recap-{reenrolment.pk}-v{snapshot.version}.pdf"
@@ -353,7 +320,7 @@ def recap_attachment(snapshot: ReenrolmentSnapshot) -> dict:
     """The ``attachments`` entry of :func:`conservatoire.emails.queue_email` for the recap."""
     reenrolment = recap_queryset().get(pk=snapshot.reenrolment_id)
     return {
-        "storage_name": store_recap_pdf(snapshot),
+        "storage_name": store_recap_pdf(snapshot, reenrolment),
         "filename": recap_filename(reenrolment),
         "mimetype": PDF_MIMETYPE,
     }

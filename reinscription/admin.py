@@ -34,7 +34,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.models import Family, User
-from billing.models import FamilyBilling, Formula, PaymentMode
+from billing.models import FamilyBilling, PaymentMode
 
 from . import dashboard, exports
 from .imports import LegacyImportAdminMixin
@@ -183,23 +183,10 @@ class CampaignAdmin(admin.ModelAdmin):
     def planning_export(self, request, pk, fmt):
         campaign = self._campaign_for_staff(request, pk)
         course = request.GET.get("course") or None
-        suffix = course or ""
-        if fmt == "csv":
-            return exports.csv_response(
-                exports.export_filename("planning", campaign, "csv", suffix),
-                exports.planning_header(),
-                [
-                    row
-                    for sheet in exports.planning_sheets(campaign, course_code=course)
-                    for row in sheet.rows
-                ],
-            )
-        if fmt == "xlsx":
-            return exports.xlsx_response(
-                exports.export_filename("planning", campaign, "xlsx", suffix),
-                exports.planning_sheets(campaign, course_code=course),
-            )
-        raise Http404
+        response = exports.planning_response(campaign, fmt, course or "", course_code=course)
+        if response is None:
+            raise Http404
+        return response
 
     def unanswered_export(self, request, pk, fmt):
         campaign = self._campaign_for_staff(request, pk)
@@ -568,8 +555,7 @@ class ReenrolmentAdmin(SimpleHistoryAdmin):
 
     @admin.display(description=_("course preferences"))
     def preferences_display(self, reenrolment):
-        names = dict(Course.objects.values_list("code", "name"))
-        names.update(dict(Formula.objects.values_list("code", "name")))
+        names = dashboard.code_names()
         items = [
             (dashboard.preference_label(key), dashboard.preference_value_label(key, value, names))
             for key, value in (reenrolment.preferences or {}).items()
@@ -586,7 +572,9 @@ class ReenrolmentAdmin(SimpleHistoryAdmin):
 
     @admin.display(description=_("recap"))
     def recap_display(self, reenrolment):
-        snapshot = reenrolment.snapshots.order_by("-version").first()
+        from .recap import latest_snapshot
+
+        snapshot = latest_snapshot(reenrolment)
         if snapshot is None:
             return "—"
         # The template escapes every value typed by the family.
@@ -649,16 +637,7 @@ class ReenrolmentAdmin(SimpleHistoryAdmin):
             return None
         campaign = Campaign.objects.select_related("school_year").get(pk=campaign_ids.pop())
         ids = list(queryset.values_list("pk", flat=True))
-        sheets = exports.planning_sheets(campaign, reenrolment_ids=ids)
-        if fmt == "csv":
-            return exports.csv_response(
-                exports.export_filename("planning", campaign, "csv", "selection"),
-                exports.planning_header(),
-                [row for sheet in sheets for row in sheet.rows],
-            )
-        return exports.xlsx_response(
-            exports.export_filename("planning", campaign, "xlsx", "selection"), sheets
-        )
+        return exports.planning_response(campaign, fmt, "selection", reenrolment_ids=ids)
 
     @admin.action(description=_("Export for the planning (CSV)"), permissions=["view"])
     def export_planning_csv(self, request, queryset):

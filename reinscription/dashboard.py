@@ -216,8 +216,7 @@ def preference_table(campaign: Campaign) -> list[PreferenceRow]:
         )
     )
     courses = current_courses(campaign, [student_id for student_id, _prefs in answers])
-    names = dict(Course.objects.values_list("code", "name"))
-    names.update(_formula_names())
+    names = code_names()
     counters: dict[tuple[str, str], Counter] = defaultdict(Counter)
     for student_id, preferences in answers:
         for key, value in (preferences or {}).items():
@@ -252,19 +251,19 @@ def preference_table(campaign: Campaign) -> list[PreferenceRow]:
     return rows
 
 
-def _formula_names() -> dict[str, str]:
+def code_names() -> dict[str, str]:
+    """The name of every course and formula, by code (preferences name them by code)."""
     from billing.models import Formula
 
-    return dict(Formula.objects.values_list("code", "name"))
+    names = dict(Course.objects.values_list("code", "name"))
+    names.update(Formula.objects.values_list("code", "name"))
+    return names
 
 
 def open_or_latest_campaign() -> Campaign | None:
     """The campaign the back office shows by default."""
-    from django.utils import timezone
-
-    now = timezone.now()
     campaigns = Campaign.objects.select_related("school_year", "previous_year")
-    return campaigns.filter(opens_at__lte=now, closes_at__gt=now).first() or campaigns.first()
+    return campaigns.open_at().first() or campaigns.first()
 
 
 def status_choices() -> list[tuple[str, str]]:

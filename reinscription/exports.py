@@ -32,6 +32,7 @@ from accounts.models import Family, User
 from .dashboard import (
     ANSWERED_REENROL,
     STATUS_LABELS,
+    code_names,
     families_without_answer,
     pending_students_by_family,
     preference_value_label,
@@ -232,8 +233,7 @@ def planning_sheets(
         courses[line.course_id] = line.course
         per_course[line.course_id].append((by_student[line.enrolment.student_id], line.enrolment))
         followed.add(line.enrolment.student_id)
-    names = dict(Course.objects.values_list("code", "name"))
-    names.update(_formula_names())
+    names = code_names()
     sheets = []
     for course in sorted(courses.values(), key=lambda c: (c.order, c.name)):
         entries = sorted(
@@ -248,12 +248,6 @@ def planning_sheets(
             rows = [_planning_row("—", r, None, names) for r in others]
             sheets.append(Sheet(_("Without course"), planning_header(), rows))
     return sheets
-
-
-def _formula_names() -> dict[str, str]:
-    from billing.models import Formula
-
-    return dict(Formula.objects.values_list("code", "name"))
 
 
 def _planning_row(course_name: str, reenrolment: Reenrolment, enrolment, names) -> list:
@@ -283,9 +277,19 @@ def _planning_row(course_name: str, reenrolment: Reenrolment, enrolment, names) 
     ]
 
 
-def planning_csv(campaign: Campaign, **kwargs) -> bytes:
-    rows = [row for sheet in planning_sheets(campaign, **kwargs) for row in sheet.rows]
-    return csv_bytes(planning_header(), rows)
+def planning_response(campaign: Campaign, fmt: str, suffix: str = "", **kwargs):
+    """The planning export as a download: one CSV table, or one XLSX sheet per course.
+
+    ``kwargs`` go to :func:`planning_sheets`; an unknown ``fmt`` gives ``None``.
+    """
+    if fmt not in ("csv", "xlsx"):
+        return None
+    sheets = planning_sheets(campaign, **kwargs)
+    filename = export_filename("planning", campaign, fmt, suffix)
+    if fmt == "csv":
+        rows = [row for sheet in sheets for row in sheet.rows]
+        return csv_response(filename, planning_header(), rows)
+    return xlsx_response(filename, sheets)
 
 
 # --- Families who have not answered --------------------------------------------------------------

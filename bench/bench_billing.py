@@ -22,7 +22,8 @@ from django.test.utils import CaptureQueriesContext
 
 from billing import services
 from billing.demo import ensure_demo_grid
-from billing.rules import MONTHLY, ONCE, EstimateInput
+from billing.rules.brackets import EstimateInput
+from billing.rules.schedule import MONTHLY, ONCE
 from conservatoire.models import SchoolYear
 from conservatoire.money import to_money
 

@@ -1,5 +1,5 @@
-"""Billing forms: IBAN and BIC fields (checked with schwifty), the tariff simulator,
-staff forms (final amount, exports, grid import)."""
+"""Billing forms of the family side: IBAN and BIC fields (checked with schwifty, used by
+the wizard) and the tariff simulator. The staff forms are in :mod:`billing.backoffice.forms`."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from django.utils.translation import pgettext_lazy
 from schwifty import BIC, IBAN
 from schwifty import exceptions as schwifty_errors
 
-from conservatoire.models import SchoolYear
-
-from . import rules
-from .models import FamilyBilling, PaymentMode
+from .models import PaymentMode
+from .rules.brackets import GridData
+from .rules.schedule import last_start_date
+from .rules.sepa import compact_code
 from .templatetags.billing_tags import long_date
 
 IBAN_MESSAGES = {
@@ -60,7 +60,7 @@ class IBANField(forms.CharField):
 
     def to_python(self, value):
         value = super().to_python(value)
-        return rules.compact_code(value) if value else value
+        return compact_code(value) if value else value
 
     def validate(self, value):
         super().validate(value)
@@ -93,7 +93,7 @@ class BICField(forms.CharField):
 
     def to_python(self, value):
         value = super().to_python(value)
-        return rules.compact_code(value) if value else value
+        return compact_code(value) if value else value
 
     def validate(self, value):
         super().validate(value)
@@ -103,28 +103,6 @@ class BICField(forms.CharField):
             BIC(value)
         except schwifty_errors.SchwiftyException as exc:
             raise ValidationError(self.error_messages["invalid"], code="invalid") from exc
-
-
-def check_bic_matches_iban(iban: str, bic: str) -> str | None:
-    """A French message when the BIC's country differs from the IBAN's, else None."""
-    if iban and bic and iban[:2] != bic[4:6]:
-        return str(_("The BIC does not belong to the same country as the IBAN."))
-    return None
-
-
-class MandateForm(forms.Form):
-    """A family's bank account for a SEPA mandate."""
-
-    holder = forms.CharField(label=_("Account holder"), max_length=70)
-    iban = IBANField()
-    bic = BICField(required=False)
-
-    def clean(self):
-        cleaned = super().clean()
-        message = check_bic_matches_iban(cleaned.get("iban", ""), cleaned.get("bic", ""))
-        if message:
-            self.add_error("bic", message)
-        return cleaned
 
 
 # --- The public simulator --------------------------------------------------------------------
@@ -172,7 +150,7 @@ class SimulatorForm(forms.Form):
         error_messages={"required": _("Choose a payment mode.")},
     )
 
-    def __init__(self, *args, grid: rules.GridData, **kwargs):
+    def __init__(self, *args, grid: GridData, **kwargs):
         super().__init__(*args, **kwargs)
         self.grid = grid
         self.fields["formula"].choices = [("", "—")] + [
@@ -183,7 +161,7 @@ class SimulatorForm(forms.Form):
         starts_on = self.cleaned_data.get("starts_on")
         if starts_on is None:
             return None
-        first, last = self.grid.year_start, rules.last_start_date(self.grid.year_start)
+        first, last = self.grid.year_start, last_start_date(self.grid.year_start)
         if not first <= starts_on <= last:
             raise ValidationError(
                 _("The start date must be between %(first)s and %(last)s."),
@@ -194,92 +172,3 @@ class SimulatorForm(forms.Form):
                 },
             )
         return starts_on
-
-
-# --- Staff ------------------------------------------------------------------------------
-
-
-class FamilyBillingAdminForm(forms.ModelForm):
-    """The final amount needs a reason, which the family will read."""
-
-    class Meta:
-        model = FamilyBilling
-        fields = [
-            "family",
-            "school_year",
-            "payment_mode",
-            "bank_changed",
-            "pass_culture_number",
-            "starts_on",
-            "final_amount",
-            "final_reason",
-        ]
-
-    def clean(self):
-        cleaned = super().clean()
-        amount = cleaned.get("final_amount")
-        reason = (cleaned.get("final_reason") or "").strip()
-        if amount is not None and not reason:
-            self.add_error(
-                "final_reason",
-                _("Give the reason for the final amount: the family will read it."),
-            )
-        if amount is None and reason and "final_amount" in self.changed_data:
-            self.add_error("final_amount", _("Enter the final amount or clear the reason."))
-        return cleaned
-
-
-class ExportForm(forms.Form):
-    school_year = forms.ModelChoiceField(
-        label=_("School year"), queryset=SchoolYear.objects.all(), empty_label=None
-    )
-    month = forms.DateField(
-        label=_("Debit month"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
-        input_formats=["%Y-%m", "%Y-%m-%d", "%m/%Y"],
-        help_text=_("For the debits: the month of the instalment (November to July)."),
-    )
-    collection_date = forms.DateField(
-        label=_("Collection date"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
-        help_text=_(
-            "The date the bank debits every family of the file; empty: the 1st of the month."
-        ),
-    )
-
-    def clean(self):
-        cleaned = super().clean()
-        month = cleaned.get("month")
-        if month:
-            cleaned["month"] = month.replace(day=1)
-            if cleaned.get("collection_date") is None:
-                cleaned["collection_date"] = cleaned["month"]
-        return cleaned
-
-    def require_month(self) -> bool:
-        if not self.is_valid():
-            return False
-        if not self.cleaned_data.get("month"):
-            self.add_error("month", _("Choose the month of the debits."))
-            return False
-        year = self.cleaned_data["school_year"]
-        if self.cleaned_data["month"] not in rules.debit_dates(year.starts_on):
-            self.add_error("month", _("Debits run from November to July of the school year."))
-            return False
-        return True
-
-
-class GridImportForm(forms.Form):
-    school_year = forms.ModelChoiceField(
-        label=_("School year"), queryset=SchoolYear.objects.all(), empty_label=None
-    )
-    file = forms.FileField(label=_("CSV file"))
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > 1024 * 1024:
-            raise ValidationError(_("The file is too large (1 MB at most)."))
-        return upload

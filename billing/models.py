@@ -14,7 +14,9 @@ from simple_history.models import HistoricalRecords
 from accounts.models import Family
 from conservatoire.models import SchoolYear
 
-from . import rules
+from .rules import schedule as schedule_rules
+from .rules.brackets import Bracket
+from .rules.sepa import mask_iban
 
 MONEY = {"max_digits": 9, "decimal_places": 2}
 
@@ -41,8 +43,8 @@ class Formula(models.Model):
 
 
 class PaymentMode(models.TextChoices):
-    ONCE = rules.ONCE, pgettext_lazy("guide", "Payment in one instalment")
-    MONTHLY = rules.MONTHLY, pgettext_lazy("guide", "Direct debit in 9 instalments")
+    ONCE = schedule_rules.ONCE, pgettext_lazy("guide", "Payment in one instalment")
+    MONTHLY = schedule_rules.MONTHLY, pgettext_lazy("guide", "Direct debit in 9 instalments")
 
 
 class TariffGrid(models.Model):
@@ -104,8 +106,8 @@ class QFBracket(models.Model):
     def __str__(self):
         return self.label
 
-    def as_rule(self) -> rules.Bracket:
-        return rules.Bracket(
+    def as_rule(self) -> Bracket:
+        return Bracket(
             key=str(self.pk),
             label=self.label,
             min_qf=self.min_qf,
@@ -270,13 +272,29 @@ class FamilyBilling(models.Model):
         """The final amount when set, otherwise the last estimate."""
         return self.final_amount if self.final_amount is not None else self.estimated_total
 
-    def schedule(self) -> list[rules.Instalment]:
+    def schedule(self) -> list[schedule_rules.Instalment]:
         """The instalments of the amount due (empty when nothing is known yet)."""
         if self.amount_due is None:
             return []
-        return rules.schedule(
+        return schedule_rules.schedule(
             self.amount_due, self.payment_mode, self.school_year.starts_on, self.starts_on
         )
+
+
+class MandateQuerySet(models.QuerySet):
+    """A family's current mandate is its latest one (possibly a reserved one without IBAN)."""
+
+    def current_for(self, family: Family) -> "Mandate | None":
+        return self.filter(family=family).order_by("-created_at", "-pk").first()
+
+    def current_by_family(self, family_ids) -> "dict[int, Mandate]":
+        """Each family's current mandate, in one query."""
+        current: dict[int, Mandate] = {}
+        for mandate in self.filter(family_id__in=list(family_ids)).order_by(
+            "family_id", "created_at", "pk"
+        ):
+            current[mandate.family_id] = mandate
+        return current
 
 
 class Mandate(models.Model):
@@ -297,6 +315,8 @@ class Mandate(models.Model):
     signed_on = models.DateField(_("signed on"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
+    objects = MandateQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("SEPA mandate")
         verbose_name_plural = _("SEPA mandates")
@@ -308,4 +328,4 @@ class Mandate(models.Model):
 
     @property
     def masked_iban(self) -> str:
-        return rules.mask_iban(self.iban) if self.iban else ""
+        return mask_iban(self.iban) if self.iban else ""

@@ -2,6 +2,7 @@
 
 Views, the wizard and the admin call these; the arithmetic lives in
 :mod:`billing.rules` (pure functions), which this module feeds with plain values.
+Staff-only work (exports, grid import, the admin) is in :mod:`billing.backoffice`.
 """
 
 from __future__ import annotations
@@ -19,17 +20,19 @@ from accounts.models import Family
 from conservatoire.models import SchoolYear
 from conservatoire.money import to_money
 
-from . import rules
 from .conf import creditor
 from .models import FamilyBilling, Mandate, PaymentMode, TariffGrid
-from .rules import (  # noqa: F401 (re-exported for the wizard)
+from .rules.brackets import (
+    BracketKind,
     Estimate,
     EstimateInput,
-    EstimateLine,
     GridData,
-    Instalment,
-    UnknownPrice,
+    compute_estimate,
+    finalize,
 )
+from .rules.schedule import schedule
+from .rules.sepa import compact_code
+from .tasks import send_prenotification
 
 RUM_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 
@@ -101,7 +104,7 @@ def estimate_family(
     """A family's estimate for ``school_year`` (pass ``grid`` to skip loading it)."""
     if grid is None:
         grid = load_grid(school_year)
-    return rules.compute_estimate(
+    return compute_estimate(
         grid,
         is_resident=is_resident,
         qf_value=qf_value,
@@ -109,36 +112,6 @@ def estimate_family(
         enrolments=list(enrolments),
         payment_mode=payment_mode,
         pass_culture=pass_culture,
-    )
-
-
-def estimate_for_family(
-    family: Family,
-    school_year: SchoolYear,
-    enrolments: Sequence[EstimateInput],
-    *,
-    payment_mode: str | None = None,
-    pass_culture: bool | None = None,
-    grid: GridData | None = None,
-) -> Estimate:
-    """:func:`estimate_family` with the family's residence and QF (and its billing
-    preferences when ``payment_mode`` / ``pass_culture`` are not given)."""
-    billing = None
-    if payment_mode is None or pass_culture is None:
-        billing = FamilyBilling.objects.filter(family=family, school_year=school_year).first()
-    if payment_mode is None:
-        payment_mode = billing.payment_mode if billing else PaymentMode.ONCE
-    if pass_culture is None:
-        pass_culture = bool(billing and billing.pass_culture_number)
-    return estimate_family(
-        school_year,
-        is_resident=family.is_resident,
-        qf_value=family.qf_value,
-        qf_proven=family.qf_proven,
-        enrolments=enrolments,
-        payment_mode=payment_mode,
-        pass_culture=pass_culture,
-        grid=grid,
     )
 
 
@@ -210,15 +183,13 @@ def final_estimate(
     if billing is None:
         return estimate
     if estimate is None:
-        final = rules.finalize(
-            _stored_estimate(billing), billing.final_amount, billing.final_reason
-        )
+        final = finalize(_stored_estimate(billing), billing.final_amount, billing.final_reason)
         if billing.estimated_total is None:  # nothing was estimated: nothing to compare
             final = dataclasses.replace(final, estimated_total=None)
         return final
     if estimate.payment_mode != billing.payment_mode:
         estimate = dataclasses.replace(estimate, payment_mode=billing.payment_mode)
-    return rules.finalize(estimate, billing.final_amount, billing.final_reason)
+    return finalize(estimate, billing.final_amount, billing.final_reason)
 
 
 def _stored_estimate(billing: FamilyBilling) -> Estimate:
@@ -227,9 +198,9 @@ def _stored_estimate(billing: FamilyBilling) -> Estimate:
     return Estimate(
         total=total,
         bracket_label="",
-        bracket_kind=rules.BracketKind.QF,
+        bracket_kind=BracketKind.QF,
         lines=[],
-        schedule=rules.schedule(total, billing.payment_mode, year_start, billing.starts_on),
+        schedule=schedule(total, billing.payment_mode, year_start, billing.starts_on),
         deduction=Decimal("0.00"),
         subtotal=total,
         payment_mode=billing.payment_mode,
@@ -259,18 +230,11 @@ def queue_prenotification(billing: FamilyBilling) -> None:
     """After commit, ask Celery to pre-notify a direct-debit family of its schedule."""
     if billing.payment_mode != PaymentMode.MONTHLY or billing.final_amount is None:
         return
-    from .tasks import send_prenotification
-
     pk = billing.pk
     transaction.on_commit(lambda: send_prenotification.delay(pk))
 
 
 # --- Mandates ---------------------------------------------------------------------------------
-
-
-def current_mandate(family: Family) -> Mandate | None:
-    """The family's latest mandate (possibly a reserved one without IBAN)."""
-    return family.mandates.order_by("-created_at", "-pk").first()
 
 
 def new_rum(family: Family) -> str:
@@ -296,7 +260,7 @@ def reserve_mandate(family: Family) -> Mandate:
     """The mandate to print for the family: its current one, or a new reference."""
     with transaction.atomic():
         Family.objects.select_for_update().filter(pk=family.pk).first()
-        mandate = current_mandate(family)
+        mandate = Mandate.objects.current_for(family)
         if mandate is None:
             mandate = _create_mandate(family)
     return mandate
@@ -315,12 +279,12 @@ def record_mandate(
     A reserved mandate (printed blank) is completed; the same account keeps its
     mandate; a new account gets a new mandate (a new RUM), as SEPA requires.
     """
-    iban = rules.compact_code(iban)
-    bic = rules.compact_code(bic)
+    iban = compact_code(iban)
+    bic = compact_code(bic)
     holder = " ".join(holder.split())[:70]
     with transaction.atomic():
         Family.objects.select_for_update().filter(pk=family.pk).first()
-        mandate = current_mandate(family)
+        mandate = Mandate.objects.current_for(family)
         if mandate is not None and (not mandate.iban or mandate.iban == iban):
             mandate.iban, mandate.bic, mandate.holder = iban, bic, holder
             if signed_on:

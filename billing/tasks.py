@@ -16,8 +16,7 @@ from django.utils import timezone
 from conservatoire.emails import queue_email
 
 from .conf import creditor
-from .models import FamilyBilling, PaymentMode
-from .services import current_mandate
+from .models import FamilyBilling, Mandate, PaymentMode
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +45,7 @@ def send_prenotification(billing_pk: int) -> str:
         if not recipients:
             logger.warning("Family billing %s: no responsible email to pre-notify.", billing_pk)
             return "no recipient"
-        mandate = current_mandate(billing.family)
+        mandate = Mandate.objects.current_for(billing.family)
         queue_email(
             "billing_prenotification",
             recipients,

@@ -10,10 +10,11 @@ from django.views.generic import FormView
 
 from conservatoire.pdf import render_pdf
 
-from . import rules, services
+from . import services
 from .conf import creditor
 from .forms import SimulatorForm
-from .rules import EstimateInput
+from .rules.brackets import EstimateInput
+from .rules.sepa import compact_code
 
 
 class SimulatorView(FormView):
@@ -114,5 +115,5 @@ def _debtor_name(family, responsibles, user) -> str:
 
 def iban_groups(iban: str) -> list[list[str]]:
     """The IBAN's characters in groups of 4, one box each; 34 empty boxes when unknown."""
-    compact = rules.compact_code(iban) or " " * 34
+    compact = compact_code(iban) or " " * 34
     return [[c.strip() for c in compact[i : i + 4]] for i in range(0, len(compact), 4)]

@@ -1,4 +1,5 @@
-"""The upload form of the documents table, and the admin's refusal form."""
+"""The upload form of the documents table (the staff's refusal form is in
+:mod:`documents.backoffice.forms`)."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -32,13 +33,4 @@ class UploadForm(forms.Form):
         label=_("Files"),
         required=False,
         widget=MultipleFileInput(attrs={"accept": ACCEPT_ATTRIBUTE}),
-    )
-
-
-class RefusalForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Reason for refusal (sent to the family)"),
-        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
-        max_length=1000,
-        help_text=_("For example: the attestation is not from 2025, the page is unreadable…"),
     )

@@ -8,8 +8,9 @@ from decimal import Decimal
 import pytest
 from django.template.loader import render_to_string
 
-from billing import rules, services
-from billing.rules import EstimateInput
+from billing import services
+from billing.rules.brackets import EstimateInput, finalize
+from billing.rules.schedule import MONTHLY, ONCE
 from tests.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +34,7 @@ def martin_estimate(grid_data, school_year):
             EstimateInput("lea", "Léa Martin", "cursus-musique"),
             EstimateInput("hugo", "Hugo Martin", "eveil", starts_on=datetime.date(2026, 1, 7)),
         ],
-        payment_mode=rules.MONTHLY,
+        payment_mode=MONTHLY,
         pass_culture=True,
         grid=grid_data,
     )
@@ -78,7 +79,7 @@ def test_the_final_amount_replaces_the_estimate_and_explains_the_difference(
     ],
 )
 def test_a_higher_or_equal_final_amount_is_explained_too(martin_estimate, final, sentence):
-    page = render(rules.finalize(martin_estimate, final, "Révision"))
+    page = render(finalize(martin_estimate, final, "Révision"))
     assert sentence in page
 
 
@@ -89,7 +90,7 @@ def test_one_payment_says_how_to_pay(grid_data, school_year):
         qf_value=None,
         qf_proven=False,
         enrolments=[EstimateInput("x", "Inès", "danse")],
-        payment_mode=rules.ONCE,
+        payment_mode=ONCE,
         grid=grid_data,
     )
     page = render(estimate)

@@ -12,9 +12,11 @@ import sepaxml
 import xmlschema
 from django.utils import timezone
 
-from billing import exports, rules
+from billing.backoffice import exports
 from billing.conf import creditor
 from billing.models import PaymentMode
+from billing.rules.sepa import payfip_reference
+from conservatoire.spreadsheets import escape_cell
 from tests.factories import FamilyFactory, ResponsibleFactory
 
 from .factories import FamilyBillingFactory, MandateFactory
@@ -48,7 +50,7 @@ def rows(content: bytes) -> list[list[str]]:
     ],
 )
 def test_escape_cell(value, cell):
-    assert exports.escape_cell(value) == cell
+    assert escape_cell(value) == cell
 
 
 def ready_family(school_year, name="Martin", final=None, **mandate):
@@ -180,9 +182,9 @@ def test_the_invoices_of_one_off_payers_carry_their_payfip_reference(school_year
     FamilyBillingFactory(school_year=school_year, payment_mode=PaymentMode.MONTHLY)
     header, first, second = rows(exports.invoices_csv(exports.invoices(school_year)))
     assert header[0] == "Référence PayFiP" and header[-2:] == ["Montant", "Montant définitif"]
-    assert first[0] == rules.payfip_reference(2025, family.pk)
+    assert first[0] == payfip_reference(2025, family.pk)
     assert first[1] == "'+Leroy"
     assert first[2] == "Marc Leroy" and first[3] == "m@example.org"
     assert first[7:] == ["25/10/2025", "400,00", "oui"]
-    assert second[0] == rules.payfip_reference(2025, late.family_id)
+    assert second[0] == payfip_reference(2025, late.family_id)
     assert second[7:] == ["02/03/2026", "100,00", "non"]

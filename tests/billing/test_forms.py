@@ -3,7 +3,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from billing.forms import BICField, IBANField, MandateForm
+from billing.forms import BICField, IBANField
 
 
 @pytest.mark.parametrize(
@@ -51,13 +51,3 @@ def test_an_invalid_bic_gets_a_french_message(value):
     with pytest.raises(ValidationError) as error:
         BICField().clean(value)
     assert "Ce n'est pas un BIC valide" in " ".join(error.value.messages)
-
-
-def test_the_mandate_form_checks_the_bic_country():
-    form = MandateForm(
-        {"holder": "Claire", "iban": "FR7630006000011234567890189", "bic": "COBADEFFXXX"}
-    )
-    assert not form.is_valid()
-    assert form.errors["bic"] == ["Le BIC n'est pas du même pays que l'IBAN."]
-    ok = MandateForm({"holder": "Claire", "iban": "FR7630006000011234567890189", "bic": ""})
-    assert ok.is_valid(), ok.errors

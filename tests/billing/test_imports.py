@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
-from billing import exports, imports
+from billing.backoffice import exports, imports
 from billing.demo import ensure_demo_grid
 from billing.models import Formula, Price, TariffGrid
 from billing.services import load_grid

@@ -7,14 +7,20 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from billing import rules
-from billing.rules import Bracket, EstimateInput, GridData
+from billing.rules.brackets import (
+    Bracket,
+    EstimateInput,
+    GridData,
+    bracket_problems,
+    compute_estimate,
+)
+from billing.rules.schedule import MONTHLY, PAYMENT_MODES, months_due, prorate, schedule
 from billing.services import load_grid
 
 YEAR_START = datetime.date(2025, 9, 1)
 
 money = st.decimals(min_value=0, max_value=100_000, places=2, allow_nan=False, allow_infinity=False)
-modes = st.sampled_from(rules.PAYMENT_MODES)
+modes = st.sampled_from(PAYMENT_MODES)
 start_dates = st.one_of(
     st.none(),
     st.dates(min_value=datetime.date(2025, 1, 1), max_value=datetime.date(2026, 7, 31)),
@@ -24,13 +30,13 @@ percents = st.decimals(min_value=0, max_value=100, places=2)
 
 @given(total=money, mode=modes, starts_on=start_dates)
 def test_instalments_always_sum_to_the_total(total, mode, starts_on):
-    items = rules.schedule(total, mode, YEAR_START, starts_on)
+    items = schedule(total, mode, YEAR_START, starts_on)
     assert sum((i.amount for i in items), Decimal(0)) == total
 
 
 @given(total=money, mode=modes, starts_on=start_dates)
 def test_no_instalment_is_negative_and_each_is_to_the_cent(total, mode, starts_on):
-    for item in rules.schedule(total, mode, YEAR_START, starts_on):
+    for item in schedule(total, mode, YEAR_START, starts_on):
         assert item.amount >= 0
         assert item.amount == item.amount.quantize(Decimal("0.01"))
         assert YEAR_START <= item.due_on <= datetime.date(2026, 7, 31)
@@ -38,7 +44,7 @@ def test_no_instalment_is_negative_and_each_is_to_the_cent(total, mode, starts_o
 
 @given(total=money, starts_on=start_dates)
 def test_monthly_debits_are_on_the_first_and_the_first_debit_is_the_largest(total, starts_on):
-    items = rules.schedule(total, rules.MONTHLY, YEAR_START, starts_on)
+    items = schedule(total, MONTHLY, YEAR_START, starts_on)
     assert all(i.due_on.day == 1 for i in items)
     assert len(items) <= 9
     if items:
@@ -48,16 +54,16 @@ def test_monthly_debits_are_on_the_first_and_the_first_debit_is_the_largest(tota
 
 @given(amount=money, starts_on=start_dates)
 def test_proration_never_exceeds_the_full_price(amount, starts_on):
-    ninths = rules.months_due(starts_on, YEAR_START)
-    prorated = rules.prorate(amount, ninths)
+    ninths = months_due(starts_on, YEAR_START)
+    prorated = prorate(amount, ninths)
     assert 0 <= prorated <= amount
 
 
 @given(amount=money, dates=st.tuples(start_dates, start_dates))
 def test_starting_later_never_costs_more(amount, dates):
     earlier, later = sorted(dates, key=lambda d: d or datetime.date.min)  # None: all year
-    early = rules.prorate(amount, rules.months_due(earlier, YEAR_START))
-    late = rules.prorate(amount, rules.months_due(later, YEAR_START))
+    early = prorate(amount, months_due(earlier, YEAR_START))
+    late = prorate(amount, months_due(later, YEAR_START))
     assert late <= early
 
 
@@ -130,7 +136,7 @@ def test_a_lower_qf_never_pays_more_in_a_monotone_grid(grid, enrolments, qfs, mo
     low, high = sorted(qfs)
 
     def total(qf):
-        return rules.compute_estimate(
+        return compute_estimate(
             grid,
             is_resident=True,
             qf_value=qf,
@@ -146,7 +152,7 @@ def test_a_lower_qf_never_pays_more_in_a_monotone_grid(grid, enrolments, qfs, mo
 @settings(max_examples=200)
 @given(grid=monotone_grids(), enrolments=enrolment_lists, mode=modes, pass_culture=st.booleans())
 def test_every_estimate_is_consistent(grid, enrolments, mode, pass_culture):
-    estimate = rules.compute_estimate(
+    estimate = compute_estimate(
         grid,
         is_resident=True,
         qf_value=500,
@@ -188,7 +194,7 @@ def test_a_resident_never_pays_more_than_a_non_resident_in_the_demo_grid(grid_da
     )
     def check(enrolments, qf, proven, mode, pass_culture):
         def total(resident):
-            return rules.compute_estimate(
+            return compute_estimate(
                 grid_data,
                 is_resident=resident,
                 qf_value=qf,
@@ -207,7 +213,7 @@ def test_a_resident_never_pays_more_than_a_non_resident_in_the_demo_grid(grid_da
 def test_the_demo_grid_is_monotone(demo_grid):
     grid = load_grid(demo_grid.school_year)
     brackets = sorted(grid.brackets, key=lambda b: b.min_qf)
-    assert rules.bracket_problems(brackets) == []
+    assert bracket_problems(brackets) == []
     for code in grid.formula_codes():
         line = [grid.prices[(code, b.key)] for b in brackets] + [grid.prices[(code, None)]]
         assert line == sorted(line), code

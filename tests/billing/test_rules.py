@@ -5,8 +5,30 @@ from decimal import Decimal
 
 import pytest
 
-from billing import rules
-from billing.rules import Bracket, BracketKind, EstimateInput, GridData, Instalment
+from billing.rules.brackets import (
+    Bracket,
+    BracketKind,
+    EstimateInput,
+    GridData,
+    UnknownPrice,
+    bracket_problems,
+    compute_estimate,
+    finalize,
+    highest_bracket,
+    rank_by_cost,
+    reduction_percent,
+    select_bracket,
+)
+from billing.rules.schedule import (
+    MONTHLY,
+    ONCE,
+    Instalment,
+    months_due,
+    prorate,
+    schedule,
+    split_evenly,
+)
+from billing.rules.sepa import mask_iban, payfip_reference
 
 D = Decimal
 YEAR_START = datetime.date(2025, 9, 1)
@@ -66,21 +88,21 @@ def grid(**overrides) -> GridData:
     ],
 )
 def test_select_bracket(is_resident, qf, proven, expected_key, kind):
-    choice = rules.select_bracket(BRACKETS, is_resident=is_resident, qf_value=qf, qf_proven=proven)
+    choice = select_bracket(BRACKETS, is_resident=is_resident, qf_value=qf, qf_proven=proven)
     assert (choice.bracket.key if choice.bracket else None) == expected_key
     assert choice.kind == kind
 
 
 def test_brackets_order_in_the_input_does_not_matter():
     shuffled = (BRACKETS[2], BRACKETS[0], BRACKETS[1])
-    choice = rules.select_bracket(shuffled, is_resident=True, qf_value=500, qf_proven=True)
+    choice = select_bracket(shuffled, is_resident=True, qf_value=500, qf_proven=True)
     assert choice.bracket.key == "b"
-    assert rules.highest_bracket(shuffled).key == "c"
+    assert highest_bracket(shuffled).key == "c"
 
 
 def test_a_qf_in_a_hole_of_the_grid_pays_the_highest_line():
     holey = (Bracket("a", "A", 0, 400), Bracket("c", "C", 600, None))
-    choice = rules.select_bracket(holey, is_resident=True, qf_value=500, qf_proven=True)
+    choice = select_bracket(holey, is_resident=True, qf_value=500, qf_proven=True)
     assert choice.bracket.key == "c"
     assert choice.kind == BracketKind.HIGHEST
 
@@ -114,14 +136,14 @@ def test_a_qf_in_a_hole_of_the_grid_pays_the_highest_line():
     ],
 )
 def test_bracket_problems_in_french(brackets, expected):
-    assert rules.bracket_problems(brackets) == expected
+    assert bracket_problems(brackets) == expected
 
 
 def test_bracket_problems_speak_english_to_an_english_admin():
     from django.utils import translation
 
     with translation.override("en"):
-        problems = rules.bracket_problems((Bracket("a", "A", 0, 400), Bracket("b", "B", 450, None)))
+        problems = bracket_problems((Bracket("a", "A", 0, 400), Bracket("b", "B", 450, None)))
     assert problems == ["No bracket contains the QF from 401 to 449."]
 
 
@@ -147,12 +169,12 @@ def test_bracket_problems_speak_english_to_an_english_admin():
     ],
 )
 def test_months_due(starts_on, ninths):
-    assert rules.months_due(starts_on, YEAR_START) == ninths
+    assert months_due(starts_on, YEAR_START) == ninths
 
 
 def test_a_start_after_july_is_refused():
     with pytest.raises(ValueError):
-        rules.months_due(datetime.date(2026, 8, 1), YEAR_START)
+        months_due(datetime.date(2026, 8, 1), YEAR_START)
 
 
 @pytest.mark.parametrize(
@@ -168,7 +190,7 @@ def test_a_start_after_july_is_refused():
     ],
 )
 def test_prorate(amount, ninths, expected):
-    assert rules.prorate(amount, ninths) == expected
+    assert prorate(amount, ninths) == expected
 
 
 # --- Sibling reductions -----------------------------------------------------------------
@@ -179,11 +201,11 @@ def test_prorate(amount, ninths, expected):
     [(1, D("0")), (2, D("10")), (3, D("20")), (4, D("20")), (9, D("20"))],
 )
 def test_reduction_percent(rank, expected):
-    assert rules.reduction_percent(rank, {2: D("10"), 3: D("20")}) == expected
+    assert reduction_percent(rank, {2: D("10"), 3: D("20")}) == expected
 
 
 def test_no_reduction_configured_means_none():
-    assert rules.reduction_percent(5, {}) == 0
+    assert reduction_percent(5, {}) == 0
 
 
 @pytest.mark.parametrize(
@@ -195,27 +217,25 @@ def test_no_reduction_configured_means_none():
     ],
 )
 def test_rank_by_cost(costs, ranks):
-    assert rules.rank_by_cost(costs) == ranks
+    assert rank_by_cost(costs) == ranks
 
 
 # --- Schedules --------------------------------------------------------------------------
 
 
 def test_once_is_due_on_25_october():
-    assert rules.schedule(D("480"), rules.ONCE, YEAR_START) == [
+    assert schedule(D("480"), ONCE, YEAR_START) == [
         Instalment(datetime.date(2025, 10, 25), D("480.00"))
     ]
 
 
 def test_once_after_a_late_start_is_due_on_the_start_date():
     start = datetime.date(2026, 1, 12)
-    assert rules.schedule(D("280"), rules.ONCE, YEAR_START, start) == [
-        Instalment(start, D("280.00"))
-    ]
+    assert schedule(D("280"), ONCE, YEAR_START, start) == [Instalment(start, D("280.00"))]
 
 
 def test_monthly_is_nine_debits_on_the_first_from_november_to_july():
-    items = rules.schedule(D("480"), rules.MONTHLY, YEAR_START)
+    items = schedule(D("480"), MONTHLY, YEAR_START)
     assert [i.due_on for i in items] == [
         datetime.date(2025, 11, 1),
         datetime.date(2025, 12, 1),
@@ -232,7 +252,7 @@ def test_monthly_is_nine_debits_on_the_first_from_november_to_july():
 
 
 def test_monthly_after_a_january_start_is_seven_debits():
-    items = rules.schedule(D("280"), rules.MONTHLY, YEAR_START, datetime.date(2026, 1, 20))
+    items = schedule(D("280"), MONTHLY, YEAR_START, datetime.date(2026, 1, 20))
     assert len(items) == 7
     assert items[0].due_on == datetime.date(2026, 1, 1)
     assert items[-1].due_on == datetime.date(2026, 7, 1)
@@ -249,24 +269,24 @@ def test_monthly_after_a_january_start_is_seven_debits():
     ],
 )
 def test_split_evenly_puts_the_remainder_on_the_first(total, count, amounts):
-    assert rules.split_evenly(total, count) == amounts
+    assert split_evenly(total, count) == amounts
 
 
 def test_nothing_due_gives_no_instalment():
-    assert rules.schedule(D("0"), rules.MONTHLY, YEAR_START) == []
-    assert rules.schedule(D("0"), rules.ONCE, YEAR_START) == []
+    assert schedule(D("0"), MONTHLY, YEAR_START) == []
+    assert schedule(D("0"), ONCE, YEAR_START) == []
 
 
 def test_unknown_payment_mode_is_refused():
     with pytest.raises(ValueError):
-        rules.schedule(D("10"), "cheque", YEAR_START)
+        schedule(D("10"), "cheque", YEAR_START)
 
 
 # --- The family estimate ----------------------------------------------------------------
 
 
-def estimate(enrolments, *, resident=True, qf=500, proven=True, mode=rules.ONCE, **kwargs):
-    return rules.compute_estimate(
+def estimate(enrolments, *, resident=True, qf=500, proven=True, mode=ONCE, **kwargs):
+    return compute_estimate(
         kwargs.pop("grid", grid()),
         is_resident=resident,
         qf_value=qf,
@@ -339,7 +359,7 @@ def test_a_late_start_is_prorated_then_ranked():
 
 def test_the_family_schedule_starts_with_the_earliest_start():
     start = datetime.date(2026, 1, 10)
-    result = estimate([EstimateInput("lea", "Léa", "cursus", starts_on=start)], mode=rules.MONTHLY)
+    result = estimate([EstimateInput("lea", "Léa", "cursus", starts_on=start)], mode=MONTHLY)
     assert result.total == D("303.33")  # 390 × 7/9
     assert len(result.schedule) == 7
     assert sum(i.amount for i in result.schedule) == result.total
@@ -361,7 +381,7 @@ def test_non_resident_pays_the_non_resident_tariff():
 
 
 def test_an_unpriced_formula_is_an_error():
-    with pytest.raises(rules.UnknownPrice):
+    with pytest.raises(UnknownPrice):
         estimate([EstimateInput("lea", "Léa", "danse")])
 
 
@@ -371,13 +391,13 @@ def test_no_enrolment_costs_nothing():
 
 
 def test_finalize_replaces_the_total_and_explains_the_difference():
-    first = estimate([EstimateInput("lea", "Léa", "cursus")], mode=rules.MONTHLY)
-    final = rules.finalize(first, D("350"), "QF 2025 justifié en septembre")
+    first = estimate([EstimateInput("lea", "Léa", "cursus")], mode=MONTHLY)
+    final = finalize(first, D("350"), "QF 2025 justifié en septembre")
     assert final.is_final and final.total == D("350.00")
     assert final.estimated_total == D("390.00")
     assert final.difference == D("-40.00") and final.absolute_difference == D("40.00")
     assert sum(i.amount for i in final.schedule) == D("350.00")
-    again = rules.finalize(final, D("360"), "Correction")
+    again = finalize(final, D("360"), "Correction")
     assert again.estimated_total == D("390.00")  # still compared with the estimate
 
 
@@ -386,7 +406,7 @@ def test_an_estimate_is_json_ready():
 
     result = estimate(
         [EstimateInput("lea", "Léa", "cursus", starts_on=datetime.date(2026, 1, 5))],
-        mode=rules.MONTHLY,
+        mode=MONTHLY,
     )
     data = json.loads(json.dumps(result.as_dict()))
     assert data["total"] == "303.33" and data["bracket_kind"] == "qf"
@@ -398,18 +418,18 @@ def test_an_estimate_is_json_ready():
 def test_finalize_refuses_a_negative_amount():
     first = estimate([EstimateInput("lea", "Léa", "cursus")])
     with pytest.raises(ValueError):
-        rules.finalize(first, D("-1"), "Erreur")
+        finalize(first, D("-1"), "Erreur")
 
 
 # --- References and masking -------------------------------------------------------------
 
 
 def test_payfip_reference_has_a_check_key():
-    reference = rules.payfip_reference(2025, 123)
+    reference = payfip_reference(2025, 123)
     assert reference.startswith("R2025000123-")
     body, key = reference[1:].split("-")
     assert (int(body) * 100 + int(key)) % 97 == 0
-    assert rules.payfip_reference(2025, 124) != reference
+    assert payfip_reference(2025, 124) != reference
 
 
 @pytest.mark.parametrize(
@@ -422,4 +442,4 @@ def test_payfip_reference_has_a_check_key():
     ],
 )
 def test_mask_iban(iban, masked):
-    assert rules.mask_iban(iban) == masked
+    assert mask_iban(iban) == masked

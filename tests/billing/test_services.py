@@ -9,7 +9,7 @@ import pytest
 from billing import services
 from billing.demo import ensure_demo_grid
 from billing.models import FamilyBilling, Formula, Mandate, PaymentMode, Price
-from billing.rules import BracketKind, EstimateInput
+from billing.rules.brackets import BracketKind, EstimateInput
 from conservatoire.models import OutboxEmail
 from tests.factories import FamilyFactory, ResponsibleFactory, SchoolYearFactory, StaffFactory
 
@@ -99,22 +99,6 @@ def test_the_loaded_grid_can_be_cached(grid_data):
     import pickle
 
     assert pickle.loads(pickle.dumps(grid_data)) == grid_data  # noqa: S301 (our own data)
-
-
-def test_estimate_for_family_uses_its_qf_and_preferences(demo_grid, school_year):
-    family = FamilyFactory(is_resident=True, qf_value=400, qf_proven=True)
-    services.set_payment_preference(
-        family,
-        school_year,
-        payment_mode=PaymentMode.MONTHLY,
-        bank_changed=False,
-        pass_culture_number="PC-123",
-    )
-    estimate = services.estimate_for_family(family, school_year, [EstimateInput("x", "X", "danse")])
-    assert estimate.bracket_label == "QF de 0 à 450"
-    assert estimate.deduction == D("30.00")
-    assert estimate.total == D("120.00")
-    assert estimate.payment_mode == PaymentMode.MONTHLY
 
 
 def test_set_payment_preference_creates_then_updates(school_year, family):
@@ -241,7 +225,7 @@ def test_the_same_account_keeps_its_mandate_a_new_one_gets_a_new_rum(family):
     assert same.pk == first.pk and same.bic == VALID_BIC
     new = services.record_mandate(family, iban="DE89370400440532013000", holder="Claire Martin")
     assert new.pk != first.pk and new.rum != first.rum
-    assert services.current_mandate(family) == new
+    assert Mandate.objects.current_for(family) == new
 
 
 def test_a_reserved_mandate_is_completed_not_duplicated(family):

@@ -9,8 +9,9 @@ import pytest
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from billing import rules, services
-from billing.rules import EstimateInput
+from billing import services
+from billing.rules.brackets import EstimateInput
+from billing.rules.schedule import MONTHLY
 
 pytestmark = pytest.mark.django_db
 URL = "/tarifs/simulateur/"
@@ -138,7 +139,7 @@ def test_the_simulator_and_the_estimate_include_show_the_same_figures(
         enrolments=[
             EstimateInput("x", "Danse", "danse", starts_on=datetime.date(2026, 2, 2)),
         ],
-        payment_mode=rules.MONTHLY,
+        payment_mode=MONTHLY,
     )
     assert simulated.total == estimate.total == Decimal("126.67")  # 190 × 6/9
     assert simulated.schedule == estimate.schedule

@@ -1,6 +1,6 @@
 """``python manage.py import_tariffs FILE --year 2025-2026 [--dry-run]``: import a grid.
 
-The file format is described in :mod:`billing.imports` (and the README);
+The file format is described in :mod:`billing.backoffice.imports` (and the README);
 ``billing/examples/grille-2025-2026.csv`` is an example.
 """
 
@@ -11,7 +11,7 @@ from django.db import transaction
 
 from conservatoire.models import SchoolYear
 
-from ...imports import GridImportError, import_grid
+from ...backoffice.imports import GridImportError, import_grid
 
 
 class DryRun(Exception):

@@ -10,8 +10,9 @@ Format (see ``billing/examples/grille-2025-2026.csv``)::
     pass-culture;;30,00
 
 - UTF-8 (with or without BOM) or Windows-1252 (Excel's "CSV séparateur
-  point-virgule"); separator ``;`` (``,`` or tab are recognised too); lines
-  that are empty or start with ``#`` are ignored.
+  point-virgule"); separator ``;`` (``,`` or tab are recognised too), as
+  :func:`conservatoire.spreadsheets.read_csv` reads them; lines that are empty
+  or start with ``#`` are ignored.
 - Header: ``formule``, then optionally ``nom``, then one column per QF bracket
   whose title holds its bounds, inclusive: ``0-450``, ``451 à 750`` or
   ``1501+`` / ``1501 et plus`` for the last, open-ended one (the title is the
@@ -32,8 +33,6 @@ its line number.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -46,11 +45,12 @@ from django.utils.translation import gettext as _
 
 from conservatoire.models import SchoolYear
 from conservatoire.money import to_money
+from conservatoire.spreadsheets import read_csv
 
-from . import rules
-from .models import Formula, Price, QFBracket, SiblingReduction, TariffGrid
+from ..models import Formula, Price, QFBracket, SiblingReduction, TariffGrid
+from ..rules.brackets import Bracket, bracket_problems
 
-EXAMPLE_FILE = Path(__file__).resolve().parent / "examples" / "grille-2025-2026.csv"
+EXAMPLE_FILE = Path(__file__).resolve().parent.parent / "examples" / "grille-2025-2026.csv"
 RANGE_RE = re.compile(r"(\d+)\s*(?:-|–|—|à|a)\s*(\d+)")
 OPEN_RE = re.compile(r"(\d+)\s*(?:\+|et plus|ou plus|and more)")
 TRAILING_BOUNDS_RE = re.compile(r"^(?P<label>.*\S)\s*\(\s*\d+\s*(?:[-–—]\s*\d+|\+)\s*\)$")
@@ -68,7 +68,7 @@ class GridImportError(ValueError):
 
 @dataclass
 class ParsedGrid:
-    brackets: list[rules.Bracket]
+    brackets: list[Bracket]
     prices: dict[str, list[Decimal]]  # code -> one per bracket, then non-resident
     names: dict[str, str]
     reductions: dict[int, Decimal] = field(default_factory=dict)
@@ -86,13 +86,6 @@ class ImportResult:
 def _plain(text: str) -> str:
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return " ".join(text.lower().replace("_", " ").split())
-
-
-def decode(data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252")
 
 
 def parse_bounds(title: str) -> tuple[int, int | None] | None:
@@ -116,13 +109,10 @@ def parse_amount(text: str) -> Decimal:
     return to_money(Decimal(cleaned))
 
 
-def _rows(text: str) -> list[tuple[int, list[str]]]:
-    sample = next(
-        (line for line in text.splitlines() if line.strip() and not line.startswith("#")), ""
-    )
-    delimiter = max((";", ",", "\t"), key=sample.count) if sample else ";"
+def _rows(data: bytes | str) -> list[tuple[int, list[str]]]:
+    """The file's meaningful rows with their line numbers (empty and ``#`` lines dropped)."""
     rows = []
-    for number, row in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1):
+    for number, row in enumerate(read_csv(data), start=1):
         cells = [cell.strip() for cell in row]
         if not any(cells) or cells[0].startswith("#"):
             continue
@@ -132,8 +122,7 @@ def _rows(text: str) -> list[tuple[int, list[str]]]:
 
 def parse(data: bytes | str) -> ParsedGrid:
     """Read a grid file; raise :class:`GridImportError` listing every problem."""
-    text = decode(data) if isinstance(data, bytes) else data
-    rows = _rows(text)
+    rows = _rows(data)
     if not rows:
         raise GridImportError([_("The file is empty.")])
     errors: list[str] = []
@@ -144,7 +133,7 @@ def parse(data: bytes | str) -> ParsedGrid:
         )
     has_name = len(header) > 1 and _plain(header[1]) in NAME_TITLES
     first_price = 2 if has_name else 1
-    brackets: list[rules.Bracket] = []
+    brackets: list[Bracket] = []
     non_resident_column = None
     for column, title in enumerate(header[first_price:], start=first_price):
         if not title:
@@ -165,7 +154,7 @@ def parse(data: bytes | str) -> ParsedGrid:
             )
             continue
         brackets.append(
-            rules.Bracket(
+            Bracket(
                 key=str(column),
                 label=bracket_label(title)[:60],
                 min_qf=bounds[0],
@@ -176,7 +165,7 @@ def parse(data: bytes | str) -> ParsedGrid:
     if non_resident_column is None:
         errors.append(_("The header needs a “Hors commune” column (non-resident tariff)."))
     if brackets:
-        errors += rules.bracket_problems(brackets)
+        errors += bracket_problems(brackets)
     else:
         errors.append(_("The header has no QF bracket column."))
     if errors:

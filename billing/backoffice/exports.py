@@ -1,17 +1,14 @@
 """Staff exports: a month's direct debits (CSV and SEPA pain.008.001.08), the invoices
 of one-off payers (CSV with their PayFiP reference), and the tariff grid (CSV).
 
-CSV files are UTF-8 with a BOM and ``;`` separators (what a French spreadsheet
-opens directly); every text cell that a spreadsheet would read as a formula is
-escaped (:func:`escape_cell`).
+CSV files are written by :func:`conservatoire.spreadsheets.csv_bytes` (UTF-8 with
+a BOM, ``;`` separators, every formula-like cell escaped).
 """
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -20,42 +17,15 @@ from django.utils.translation import pgettext
 from sepaxml import SepaDD
 
 from conservatoire.models import SchoolYear
+from conservatoire.spreadsheets import csv_bytes
 
-from . import rules
-from .conf import creditor
-from .models import FamilyBilling, Mandate, PaymentMode, TariffGrid
+from ..conf import creditor
+from ..models import FamilyBilling, Mandate, PaymentMode, TariffGrid
+from ..rules.sepa import payfip_reference
+from .imports import grid_rows
 
 SEPA_SCHEMA = "pain.008.001.08"
 PRENOTIFICATION_DAYS = 14
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def escape_cell(value) -> str:
-    """A CSV cell a spreadsheet shows as text: formula-like text gets a leading quote."""
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        return format_decimal(value)
-    if isinstance(value, datetime.date):
-        return value.strftime("%d/%m/%Y")
-    text = str(value)
-    if text.startswith(FORMULA_PREFIXES):
-        return "'" + text
-    return text
-
-
-def format_decimal(value: Decimal) -> str:
-    """``Decimal("1234.5")`` → ``"1234,50"`` (French decimal comma, no grouping)."""
-    return f"{value:.2f}".replace(".", ",")
-
-
-def csv_bytes(header: Sequence[str], rows: Iterable[Sequence]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow([escape_cell(h) for h in header])
-    for row in rows:
-        writer.writerow([escape_cell(cell) for cell in row])
-    return buffer.getvalue().encode("utf-8-sig")
 
 
 # --- Direct debits -------------------------------------------------------------------------
@@ -76,16 +46,6 @@ class Debit:
         return not self.problems
 
 
-def latest_mandates(family_ids: Iterable[int]) -> dict[int, Mandate]:
-    """Each family's current mandate, in one query."""
-    latest: dict[int, Mandate] = {}
-    for mandate in Mandate.objects.filter(family_id__in=list(family_ids)).order_by(
-        "family_id", "created_at", "pk"
-    ):
-        latest[mandate.family_id] = mandate
-    return latest
-
-
 def monthly_debits(
     school_year: SchoolYear, month: datetime.date, collection_date: datetime.date | None = None
 ) -> list[Debit]:
@@ -101,7 +61,7 @@ def monthly_debits(
         .select_related("family", "school_year")
         .order_by("family__name", "family_id")
     )
-    mandates = latest_mandates(b.family_id for b in billings)
+    mandates = Mandate.objects.current_by_family(b.family_id for b in billings)
     debits = []
     for billing in billings:
         instalments = billing.schedule()
@@ -247,7 +207,7 @@ def invoices(school_year: SchoolYear) -> list[Invoice]:
         result.append(
             Invoice(
                 billing=billing,
-                reference=rules.payfip_reference(school_year.starts_on.year, billing.family_id),
+                reference=payfip_reference(school_year.starts_on.year, billing.family_id),
                 issued_on=schedule[0].due_on,
                 amount=schedule[0].amount,
             )
@@ -293,8 +253,6 @@ def invoices_csv(items: Sequence[Invoice]) -> bytes:
 
 
 def grid_csv(grid: TariffGrid) -> bytes:
-    """The grid in the import format (see :mod:`billing.imports`)."""
-    from .imports import grid_rows
-
+    """The grid in the import format (see :mod:`billing.backoffice.imports`)."""
     header, rows = grid_rows(grid)
     return csv_bytes(header, rows)

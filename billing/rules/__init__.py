@@ -1,0 +1,10 @@
+"""Billing rules: pure functions on plain values (``Decimal`` euros, dates). No ORM.
+
+One module per job, imported by name (nothing is re-exported here):
+
+- :mod:`billing.rules.brackets`: the family's line of the grid, sibling
+  reductions, the Pass'Culture deduction and the family estimate;
+- :mod:`billing.rules.schedule`: payment modes, proration of a late start, the
+  instalments (one invoice, or nine debits) of a total;
+- :mod:`billing.rules.sepa`: the PayFiP reference, IBAN/BIC clean-up and masking.
+"""

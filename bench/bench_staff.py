@@ -172,9 +172,9 @@ def build_data():
 
 
 def run() -> dict[str, float]:
-    from reinscription.models_staff import ExportJob
+    from reinscription.backoffice.tasks import build_recaps_zip
+    from reinscription.models import ExportJob
     from reinscription.recap import recap_pdf
-    from reinscription.tasks import build_recaps_zip
 
     figures: dict[str, float] = {}
     try:

@@ -35,9 +35,12 @@ FAMILIES = [
     ("DB commits", r"backends/base/base\.py:\d+\(_commit\)"),
     ("template rendering", r"template/backends/django\.py:\d+\(render\)"),
     ("session save", r"sessions/backends/db\.py:\d+\(save\)"),
-    ("wizard: revalidate stored steps", r"reinscription/wizard\.py:\d+\(first_incomplete_step\)"),
-    ("wizard: recap summary+estimate", r"reinscription/wizard\.py:\d+\(build_summary\)"),
-    ("wizard: submit (done)", r"reinscription/wizard\.py:\d+\(done\)"),
+    (
+        "wizard: revalidate stored steps",
+        r"reinscription/wizard/views\.py:\d+\(first_incomplete_step\)",
+    ),
+    ("wizard: recap summary+estimate", r"reinscription/wizard/summary\.py:\d+\(build_summary\)"),
+    ("wizard: submit (done)", r"reinscription/wizard/views\.py:\d+\(done\)"),
     ("  of which recap PDF (eager here)", r"weasyprint/__init__\.py:\d+\(write_pdf\)"),
 ]
 

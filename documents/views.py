@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -145,13 +145,19 @@ def _upload(request):
 @never_cache
 @login_required
 def download(request, pk: int):
-    """Serve a stored file as an attachment, to its family or to staff; 404 otherwise."""
-    document_file = get_object_or_404(
-        DocumentFile.objects.filter(services.visible_files_q(request.user)),
-        pk=pk,
-        deleted_at__isnull=True,
+    """Serve a stored file as an attachment, to its family or to the Secrétariat.
+
+    Another family gets 404; staff outside the Secrétariat get 403 whether the file
+    exists or not (``services.visible_files_q``).
+    """
+    document_file = (
+        DocumentFile.objects.filter(services.visible_files_q(request.user)).filter(pk=pk).first()
     )
-    if not document_file.file.name:
+    if document_file is None:
+        if services.is_staff_refused_files(request.user):
+            raise PermissionDenied
+        raise Http404
+    if document_file.deleted_at is not None or not document_file.file.name:
         raise Http404
     try:
         handle = document_file.file.open("rb")

@@ -1,11 +1,16 @@
 """The demo conservatoire: catalogue, campaign and families covering the guide's cases.
 
-Everything is created with ``get_or_create`` on stable keys, so running it twice
-leaves the same data. Demo passwords are fixed and printed by ``seed_demo``.
+The literal data (formulas, courses and slots, the rules' text, the families,
+their responsibles and students) is in ``demo_data.toml`` beside this module;
+this module reads it and seeds the database. Everything is created with
+``get_or_create`` on stable keys, so running it twice leaves the same data.
+Demo passwords are fixed and printed by ``seed_demo``.
 """
 
 import datetime
+import tomllib
 from dataclasses import dataclass, field
+from importlib import resources
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -24,86 +29,24 @@ STAFF_IDENTIFIER = "secretariat"
 STAFF_PASSWORD = "Secretariat-Demo-2025"  # noqa: S105 (demo data, printed on purpose)
 LOAD_PASSWORD = "Famille-Charge-2025"  # noqa: S105 (demo data, printed on purpose)
 
-FORMULAS = [
-    ("eveil", "Éveil artistique"),
-    ("decouverte", "Découverte instrumentale"),
-    ("cursus-musique", "Cursus musique (instrument, formation musicale, pratique collective)"),
-    ("fm-seule", "Formation musicale seule"),
-    ("pratique-collective", "Pratique collective seule"),
-    ("second-instrument", "Second instrument"),
-    ("danse", "Danse"),
-    ("theatre", "Théâtre"),
-    ("adulte", "Adulte (instrument)"),
-]
+DATA_FILE = "demo_data.toml"  # beside this module: the families, catalogue, formulas, rules
 
-C = Course.Kind
-D = Discipline
-# code, name, discipline, kind, slots [(weekday, start, end, label)]
-CATALOGUE = [
-    (
-        "eveil",
-        "Éveil artistique",
-        D.AWAKENING,
-        C.AWAKENING,
-        [(Weekday.WEDNESDAY, "10:00", "11:00", ""), (Weekday.SATURDAY, "11:00", "12:00", "")],
-    ),
-    (
-        "decouverte",
-        "Découverte instrumentale",
-        D.MUSIC,
-        C.DISCOVERY,
-        [(Weekday.MONDAY, "17:00", "18:00", ""), (Weekday.WEDNESDAY, "15:00", "16:00", "")],
-    ),
-    (
-        "fm1c1",
-        "FM1C1",
-        D.MUSIC,
-        C.MUSICIANSHIP,
-        [(Weekday.WEDNESDAY, "14:00", "15:00", ""), (Weekday.SATURDAY, "10:30", "11:30", "")],
-    ),
-    (
-        "fm1c2",
-        "FM1C2",
-        D.MUSIC,
-        C.MUSICIANSHIP,
-        [(Weekday.WEDNESDAY, "15:00", "16:00", ""), (Weekday.SATURDAY, "11:30", "12:30", "")],
-    ),
-    (
-        "fm1c3",
-        "FM1C3",
-        D.MUSIC,
-        C.MUSICIANSHIP,
-        [(Weekday.WEDNESDAY, "16:00", "17:00", ""), (Weekday.SATURDAY, "13:30", "14:30", "")],
-    ),
-    (
-        "fm1c4",
-        "FM1C4",
-        D.MUSIC,
-        C.MUSICIANSHIP,
-        [
-            (Weekday.SATURDAY, "09:30", "10:30", "orchestre le mercredi"),
-            (Weekday.SATURDAY, "10:30", "11:30", "chorale à 9h30"),
-        ],
-    ),
-    ("fm2c1", "FM2C1", D.MUSIC, C.MUSICIANSHIP, [(Weekday.WEDNESDAY, "17:00", "18:00", "")]),
-    ("fm2c2", "FM2C2", D.MUSIC, C.MUSICIANSHIP, [(Weekday.WEDNESDAY, "18:00", "19:00", "")]),
-    ("piano", "Piano", D.MUSIC, C.INSTRUMENT, []),
-    ("violon", "Violon", D.MUSIC, C.INSTRUMENT, []),
-    ("guitare", "Guitare", D.MUSIC, C.INSTRUMENT, []),
-    ("flute", "Flûte traversière", D.MUSIC, C.INSTRUMENT, []),
-    ("clarinette", "Clarinette", D.MUSIC, C.INSTRUMENT, []),
-    ("batterie", "Batterie", D.MUSIC, C.INSTRUMENT, []),
-    ("orchestre", "Orchestre", D.MUSIC, C.ENSEMBLE, [(Weekday.WEDNESDAY, "17:00", "18:30", "")]),
-    (
-        "chorale",
-        "Chorale Domin'ut",
-        D.MUSIC,
-        C.ENSEMBLE,
-        [(Weekday.SATURDAY, "09:30", "10:30", "")],
-    ),
-    ("danse", "Danse", D.DANCE, C.DANCE, [(Weekday.WEDNESDAY, "13:30", "14:30", "")]),
-    ("theatre", "Théâtre", D.THEATRE, C.THEATRE, [(Weekday.FRIDAY, "18:00", "19:30", "")]),
-]
+
+@dataclass(frozen=True)
+class DemoSlot:
+    weekday: Weekday
+    start: str
+    end: str
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class DemoCourse:
+    code: str
+    name: str
+    discipline: Discipline
+    kind: Course.Kind
+    slots: list[DemoSlot]
 
 
 @dataclass
@@ -136,210 +79,72 @@ class DemoFamily:
     postal_code: str
     city: str
     resident: bool
-    qf: int | None
     qf_proven: bool
     responsibles: list[DemoResponsible]
     students: list[DemoStudent] = field(default_factory=list)
+    qf: int | None = None
 
 
-def _d(text: str) -> datetime.date:
-    return datetime.date.fromisoformat(text)
+@dataclass(frozen=True)
+class LoadCourseSet:
+    formula: str
+    courses: list[str]
+    instrument_year: int | None = None
 
 
-FAMILIES = [
-    DemoFamily(
-        "martin",
-        "Martin",
-        "12 chemin de la Sablière",
-        "69760",
-        "Limonest",
-        True,
-        850,
-        True,
-        [
-            DemoResponsible(
-                "martin-claire", "Claire", "mère", "claire.martin@example.org", "06 12 34 56 78"
-            ),
-            DemoResponsible(
-                "martin-julien", "Julien", "père", "julien.martin@example.org", "06 98 76 54 32"
-            ),
-        ],
-        [
-            DemoStudent(
-                "martin-lea",
-                "Léa",
-                _d("2014-03-02"),
-                "5e",
-                "Collège Jean-Giono",
-                "cursus-musique",
-                ["fm1c2", "piano", "chorale"],
-                instrument_year=2,
-            ),
-            DemoStudent(
-                "martin-hugo",
-                "Hugo",
-                _d("2020-06-11"),
-                "gs",
-                "École des Sources",
-                "eveil",
-                ["eveil"],
-            ),
-            DemoStudent(
-                "martin-emma",
-                "Emma",
-                _d("2017-09-23"),
-                "ce2",
-                "École des Sources",
-                "decouverte",
-                ["decouverte"],
-            ),
-        ],
-    ),
-    DemoFamily(
-        "bernard",
-        "Bernard",
-        "3 rue du Puy d'Or",
-        "69760",
-        "Limonest",
-        True,
-        None,
-        False,
-        [
-            DemoResponsible(
-                "bernard-sarah", "Sarah", "mère", "sarah.bernard@example.org", "07 11 22 33 44"
+@dataclass(frozen=True)
+class DemoData:
+    formulas: list[tuple[str, str]]  # (code, name), in their order
+    rules_version: str
+    rules_text: str
+    catalogue: list[DemoCourse]
+    families: list[DemoFamily]
+    first_names: list[str]  # of the generated students
+    load_course_sets: list[LoadCourseSet]  # given in turn to the generated students
+
+
+def load_data() -> DemoData:
+    """The demo's data file, parsed; a code unknown to the models' choices fails here."""
+    text = resources.files(__package__).joinpath(DATA_FILE).read_text(encoding="utf-8")
+    data = tomllib.loads(text)
+    return DemoData(
+        formulas=[(item["code"], item["name"]) for item in data["formulas"]],
+        rules_version=data["campaign"]["rules_version"],
+        rules_text=data["campaign"]["rules_text"],
+        catalogue=[
+            DemoCourse(
+                code=item["code"],
+                name=item["name"],
+                discipline=Discipline(item["discipline"]),
+                kind=Course.Kind(item["kind"]),
+                slots=[
+                    DemoSlot(
+                        weekday=Weekday[slot["day"].upper()],
+                        start=slot["start"],
+                        end=slot["end"],
+                        label=slot.get("label", ""),
+                    )
+                    for slot in item["slots"]
+                ],
             )
+            for item in data["courses"]
         ],
-        [
-            DemoStudent(
-                "bernard-chloe",
-                "Chloé",
-                _d("2016-01-15"),
-                "cm1",
-                "École du Bourg",
-                "cursus-musique",
-                ["fm1c1", "violon", "chorale"],
-                instrument_year=1,
+        families=[
+            DemoFamily(
+                **{
+                    **family,
+                    "responsibles": [DemoResponsible(**r) for r in family["responsibles"]],
+                    "students": [DemoStudent(**s) for s in family.get("students", [])],
+                }
             )
+            for family in data["families"]
         ],
-    ),
-    DemoFamily(
-        "petit",
-        "Petit",
-        "8 allée des Tilleuls",
-        "69760",
-        "Limonest",
-        True,
-        450,
-        True,
-        [
-            DemoResponsible(
-                "petit-karim", "Karim", "père", "karim.petit@example.org", "06 55 44 33 22"
-            )
-        ],
-        [
-            DemoStudent(
-                "petit-nathan",
-                "Nathan",
-                _d("2013-05-30"),
-                "4e",
-                "Collège Jean-Giono",
-                "cursus-musique",
-                ["fm1c3", "guitare", "orchestre"],
-                instrument_year=3,
-            )
-        ],
-    ),
-    DemoFamily(
-        "durand",
-        "Durand",
-        "25 avenue de la Porte de Lyon",
-        "69570",
-        "Dardilly",
-        False,
-        None,
-        False,
-        [
-            DemoResponsible(
-                "durand-anne", "Anne", "mère", "anne.durand@example.org", "06 01 02 03 04"
-            )
-        ],
-        [
-            DemoStudent(
-                "durand-manon",
-                "Manon",
-                _d("2012-11-08"),
-                "3e",
-                "Collège de Dardilly",
-                "cursus-musique",
-                ["fm1c4", "flute", "orchestre"],
-                instrument_year=4,
-            )
-        ],
-    ),
-    DemoFamily(
-        "leroy",
-        "Leroy",
-        "4 impasse des Vignes",
-        "69760",
-        "Limonest",
-        True,
-        1300,
-        True,
-        [DemoResponsible("leroy-marc", "Marc", "père", "marc.leroy@example.org", "06 70 80 90 10")],
-        [
-            DemoStudent(
-                "leroy-ines",
-                "Inès",
-                _d("2015-07-19"),
-                "6e",
-                "Collège Jean-Giono",
-                "danse",
-                ["danse"],
-            ),
-            DemoStudent(
-                "leroy-lucas",
-                "Lucas",
-                _d("2010-02-27"),
-                "2nde",
-                "Lycée Sud-Ouest",
-                "theatre",
-                ["theatre"],
-            ),
-        ],
-    ),
-    DemoFamily(
-        "moreau",
-        "Moreau",
-        "17 route de Saint-André",
-        "69760",
-        "Limonest",
-        True,
-        1600,
-        True,
-        [
-            DemoResponsible(
-                "moreau-sophie",
-                "Sophie",
-                "élève adulte",
-                "sophie.moreau@example.org",
-                "06 44 55 66 77",
-            )
-        ],
-        [
-            DemoStudent(
-                "moreau-sophie",
-                "Sophie",
-                _d("1985-04-12"),
-                "adulte",
-                "",
-                "adulte",
-                ["piano"],
-                instrument_year=3,
-                adult=True,
-            )
-        ],
-    ),
-]
+        first_names=data["load"]["first_names"],
+        load_course_sets=[LoadCourseSet(**item) for item in data["load"]["course_sets"]],
+    )
+
+
+DATA = load_data()
 
 
 def demo_password(identifier: str) -> str:
@@ -352,21 +157,26 @@ def seed_catalogue() -> tuple[SchoolYear, SchoolYear, Campaign]:
     """School years, formulas, courses and slots, and the open 2025-2026 campaign."""
     previous = SchoolYear.for_start_year(CAMPAIGN_YEAR - 1)
     year = SchoolYear.for_start_year(CAMPAIGN_YEAR)
-    for order, (code, name) in enumerate(FORMULAS):
+    for order, (code, name) in enumerate(DATA.formulas):
         Formula.objects.get_or_create(code=code, defaults={"name": name, "order": order})
-    for order, (code, name, discipline, kind, slots) in enumerate(CATALOGUE):
+    for order, spec in enumerate(DATA.catalogue):
         course, _ = Course.objects.get_or_create(
-            code=code,
-            defaults={"name": name, "discipline": discipline, "kind": kind, "order": order},
+            code=spec.code,
+            defaults={
+                "name": spec.name,
+                "discipline": spec.discipline,
+                "kind": spec.kind,
+                "order": order,
+            },
         )
         for school_year in (previous, year):
-            for weekday, start, end, label in slots:
+            for slot in spec.slots:
                 CourseSlot.objects.get_or_create(
                     course=course,
                     school_year=school_year,
-                    weekday=weekday,
-                    starts_at=start,
-                    defaults={"ends_at": end, "label": label},
+                    weekday=slot.weekday,
+                    starts_at=slot.start,
+                    defaults={"ends_at": slot.end, "label": slot.label},
                 )
     now = timezone.now()
     campaign, _ = Campaign.objects.get_or_create(
@@ -377,20 +187,11 @@ def seed_catalogue() -> tuple[SchoolYear, SchoolYear, Campaign]:
             # so the demo campaign is open whenever the demo is tried.
             "opens_at": min(now, datetime.datetime(2025, 5, 15, tzinfo=datetime.UTC)),
             "closes_at": now + datetime.timedelta(days=365),
-            "rules_version": "2025-1",
-            "rules_text": RULES_TEXT,
+            "rules_version": DATA.rules_version,
+            "rules_text": DATA.rules_text,
         },
     )
     return previous, year, campaign
-
-
-RULES_TEXT = """Règlement intérieur du Conservatoire municipal de Limonest (version 2025-1).
-
-1. Toute inscription engage le règlement de l'année complète.
-2. Les élèves doivent être assidus et ponctuels ; toute absence est signalée au secrétariat.
-3. Les élèves mineurs restent sous la responsabilité de leurs parents en dehors des heures de cours.
-4. Le matériel prêté par le conservatoire est rendu en bon état en fin d'année.
-5. Le coût définitif est déterminé par les services du conservatoire."""
 
 
 @transaction.atomic
@@ -399,7 +200,7 @@ def seed_families(previous: SchoolYear) -> list[dict]:
     courses = {c.code: c for c in Course.objects.all()}
     formulas = {f.code: f for f in Formula.objects.all()}
     logins = []
-    for spec in FAMILIES:
+    for spec in DATA.families:
         family, _ = Family.objects.get_or_create(
             legacy_id=f"DEMO-{spec.key}",
             defaults={
@@ -493,16 +294,6 @@ def seed_staff() -> dict:
     }
 
 
-FIRST_NAMES = ["Alice", "Baptiste", "Camille", "Dylan", "Elsa", "Gabriel", "Jade", "Louis"]
-LOAD_COURSE_SETS = [
-    ("cursus-musique", ["fm1c1", "piano", "chorale"], 1),
-    ("cursus-musique", ["fm1c3", "violon", "orchestre"], 3),
-    ("eveil", ["eveil"], None),
-    ("decouverte", ["decouverte"], None),
-    ("danse", ["danse"], None),
-]
-
-
 @transaction.atomic
 def seed_load_families(count: int, previous: SchoolYear) -> list[dict]:
     """``count`` generated families (one responsible, one or two children) for load tests.
@@ -555,7 +346,7 @@ def seed_load_families(count: int, previous: SchoolYear) -> list[dict]:
                 Student(
                     family=family,
                     legacy_id=f"{key}-{child}",
-                    first_name=FIRST_NAMES[(number + child) % len(FIRST_NAMES)],
+                    first_name=DATA.first_names[(number + child) % len(DATA.first_names)],
                     last_name=family.name,
                     school_level=SchoolLevel.CM1,
                 )
@@ -565,16 +356,16 @@ def seed_load_families(count: int, previous: SchoolYear) -> list[dict]:
     created_students = Student.objects.filter(family__legacy_id__in=missing).order_by("pk")
     enrolments, plans = [], []
     for index, student in enumerate(created_students):
-        formula, codes, instrument_year = LOAD_COURSE_SETS[index % len(LOAD_COURSE_SETS)]
+        course_set = DATA.load_course_sets[index % len(DATA.load_course_sets)]
         enrolments.append(
             Enrolment(
                 student=student,
                 school_year=previous,
-                formula=formulas[formula],
-                instrument_year=instrument_year,
+                formula=formulas[course_set.formula],
+                instrument_year=course_set.instrument_year,
             )
         )
-        plans.append(codes)
+        plans.append(course_set.courses)
     Enrolment.objects.bulk_create(enrolments, batch_size=1000)
     saved = Enrolment.objects.filter(
         student__family__legacy_id__in=missing, school_year=previous

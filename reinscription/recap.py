@@ -29,14 +29,20 @@ from django.utils.translation import gettext as _
 
 from accounts.models import SchoolLevel, Student
 from billing import services as billing
-from billing.models import Formula, PaymentMode
+from billing.models import PaymentMode
 from conservatoire.pdf import render_pdf
 from documents import services as documents
 from documents.rules import StudentFacts
 
 from . import services
-from .dashboard import STATUS_LABELS, preference_label, preference_value_label
-from .models import Course, Reenrolment, ReenrolmentSnapshot
+from .labels import (
+    STATUS_LABELS,
+    course_names,
+    formula_name,
+    preference_label,
+    preference_value_label,
+)
+from .models import Reenrolment, ReenrolmentSnapshot
 from .rules import DisplayStatus
 
 TEMPLATE = "reinscription/pdf/recap.html"
@@ -96,7 +102,7 @@ def recap_context(reenrolment: Reenrolment, snapshot: ReenrolmentSnapshot | None
         if enrolment
         else [],
         "current_formula": enrolment.formula.name if enrolment and enrolment.formula else "",
-        "next_formula": _formula_name((reenrolment.preferences or {}).get("formula")),
+        "next_formula": formula_name((reenrolment.preferences or {}).get("formula")),
         "preferences": _preferences(reenrolment, data) if reenrol else [],
         "comments": reenrolment.comments if reenrol else "",
         "authorisations": {
@@ -175,12 +181,6 @@ def _student(student: Student, details: dict) -> dict:
     }
 
 
-def _formula_name(code: str | None) -> str:
-    if not code:
-        return ""
-    return Formula.objects.filter(code=code).values_list("name", flat=True).first() or code
-
-
 def _payment_label(mode: str) -> str:
     if mode in PaymentMode.values:
         return str(PaymentMode(mode).label)
@@ -192,7 +192,7 @@ def _preferences(reenrolment: Reenrolment, data: dict) -> list[dict]:
     shown = data.get("preferences_display")
     if shown:
         return [{"label": item.get("label", ""), "value": item.get("value", "")} for item in shown]
-    names = dict(Course.objects.values_list("code", "name"))
+    names = course_names()
     return [
         {"label": preference_label(key), "value": preference_value_label(key, value, names)}
         for key, value in (reenrolment.preferences or {}).items()

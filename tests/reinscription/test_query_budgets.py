@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from reinscription.demo import CATALOGUE
+from reinscription.demo import DATA as DEMO
 from reinscription.models import Course
 from reinscription.wizard import STEP_NAMES as STEPS
 from tests.factories import EnrolmentFactory, ResponsibleFactory, StudentFactory
@@ -82,4 +82,4 @@ def test_family_space_and_steps_do_not_grow_with_children(demo, client, still_cl
     assert space_large == space_small
     assert steps_large == steps_small
     assert max(steps_small.values()) <= 30, steps_small
-    assert len(CATALOGUE) < Course.objects.count()
+    assert len(DEMO.catalogue) < Course.objects.count()

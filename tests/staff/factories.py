@@ -5,7 +5,7 @@ from __future__ import annotations
 from accounts.models import Student, User
 from billing.models import PaymentMode
 from reinscription import services
-from reinscription.dashboard import preference_label, preference_value_label
+from reinscription.labels import preference_label, preference_value_label
 from reinscription.models import Campaign, Course, Reenrolment
 
 
@@ -45,7 +45,9 @@ def submit(
     responsibles = list(family.responsibles.order_by("pk"))
     for responsible in responsibles:
         details[f"responsible_{responsible.pk}_email"] = responsible.email
-        details[f"responsible_{responsible.pk}_mobile"] = responsible.mobile or "06 12 34 56 78"
+        details[f"responsible_{responsible.pk}_mobile"] = (
+            f"{responsible.mobile}" or "06 12 34 56 78"
+        )
     answers = {
         "choix": {"decision": decision, "decline_reason": "" if reenrol else "Déménagement"},
         "coordonnees": details,
@@ -89,7 +91,7 @@ def submit(
                         {
                             "name": r.get_full_name() or r.username,
                             "email": r.email,
-                            "mobile": r.mobile,
+                            "mobile": str(r.mobile),
                         }
                         for r in responsibles
                     ],

@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 
 from documents.models import Document, DocumentType
-from reinscription import dashboard
-from reinscription.admin import validate_reenrolments
+from reinscription.backoffice import dashboard
+from reinscription.backoffice.admin.reenrolments import validate_reenrolments
 from reinscription.models import Reenrolment, WizardDraft
 from reinscription.rules import DisplayStatus
 from tests.staff.conftest import student_named

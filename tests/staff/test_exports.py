@@ -10,9 +10,9 @@ from django.urls import reverse
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-import reinscription.admin
-from reinscription.exports import csv_bytes, escape_cell
-from reinscription.models_staff import ExportJob
+import reinscription.backoffice.admin.reenrolments
+from conservatoire.spreadsheets import csv_bytes, escape_cell
+from reinscription.models import ExportJob
 from tests.factories import StaffFactory
 from tests.staff.conftest import student_named
 from tests.staff.factories import submit
@@ -133,7 +133,7 @@ def test_a_large_selection_is_built_by_a_task_with_progress_and_link(
 ):
     from reinscription.models import Reenrolment
 
-    monkeypatch.setattr(reinscription.admin, "SYNC_ZIP_LIMIT", 2)
+    monkeypatch.setattr(reinscription.backoffice.admin.reenrolments, "SYNC_ZIP_LIMIT", 2)
     ids = [str(pk) for pk in Reenrolment.objects.values_list("pk", flat=True)]
     with django_capture_on_commit_callbacks(execute=True):
         response = secretary_client.post(

@@ -7,7 +7,8 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Family, Student, User
-from reinscription.imports import COLUMNS, run_import
+from reinscription.backoffice.imports.parsing import COLUMNS
+from reinscription.backoffice.imports.resource import run_import
 from reinscription.models import Enrolment
 
 pytestmark = pytest.mark.django_db

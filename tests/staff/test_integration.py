@@ -3,9 +3,8 @@
 import pytest
 from django.db import transaction
 
-from reinscription.models import Reenrolment
-from reinscription.models_staff import ExportJob, ReminderSent
-from reinscription.tasks import send_due_reminders, start_recap_export
+from reinscription.backoffice.tasks import send_due_reminders, start_recap_export
+from reinscription.models import ExportJob, Reenrolment, ReminderSent
 from tests.polling import wait_until
 from tests.staff.conftest import student_named
 from tests.staff.factories import submit

@@ -8,8 +8,7 @@ from django.utils import timezone
 
 from accounts.models import Student
 from reinscription.demo import seed_catalogue, seed_load_families
-from reinscription.models import Campaign, Reenrolment
-from reinscription.models_staff import ExportJob, ReminderSent
+from reinscription.models import Campaign, ExportJob, Reenrolment, ReminderSent
 
 pytestmark = pytest.mark.django_db
 

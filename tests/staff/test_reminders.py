@@ -9,9 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Family
-from reinscription.models import WizardDraft
-from reinscription.models_staff import ReminderSent
-from reinscription.tasks import send_due_reminders
+from reinscription.backoffice.tasks import send_due_reminders
+from reinscription.models import ReminderSent, WizardDraft
 from tests.staff.conftest import student_named
 from tests.staff.factories import submit
 

@@ -1,18 +1,29 @@
-"""The re-enrolment wizard: the guide's seven steps for one student.
+"""The re-enrolment wizard's view: the guide's seven steps for one student.
 
 A ``NamedUrlWizardView`` (each step has its URL, so back and reload work),
 with three changes to django-formtools' defaults:
 
-* the steps live in a :class:`WizardDraft` row, not in the session, so a
-  family that logs out or changes device resumes where it left off;
+* the steps live in a :class:`WizardDraft` row, not in the session
+  (:mod:`.storage`), so a family that logs out or changes device resumes
+  where it left off;
 * a step can only be reached once every step before it is complete, and a
   tampered step name gives 400 (pretix's checkout flow works the same way);
-* ``done()`` never runs on a GET: the recap's POST validates, after the
-  business checks (campaign open, total unchanged) that must not reset the draft.
+* ``done()`` never runs on a GET: the recap's POST validates, and the draft is
+  kept unless the answer was recorded (or someone else's was): a closed
+  campaign, a total that changed, or details changed elsewhere too leave it.
+
+Step 2 (the family's details) is kept true to the database: the draft records
+the values the step was built with (``DETAILS_INITIAL``); a field the family left
+as shown follows the stored value (a co-parent, the account page or an import
+may change it meanwhile), and a field changed on both sides is shown with both
+values for the family to choose (``DETAILS_CONFLICTS``). Validation decides it
+again under the family's lock (:func:`..services.submit_reenrolment`).
+
+What the recap shows is computed by :func:`.summary.build_summary`.
 """
 
-import json
-from decimal import Decimal
+from collections.abc import Mapping
+from functools import cached_property
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
@@ -25,18 +36,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.generic import View
 from formtools.wizard.forms import ManagementForm
-from formtools.wizard.storage.base import BaseStorage
 from formtools.wizard.views import NamedUrlWizardView, StepsHelper, WizardView
 
-from accounts.models import SchoolLevel, Student
-from billing.models import FamilyBilling, PaymentMode
-from billing.rules import mask_iban
+from accounts.models import Student
+from billing.models import FamilyBilling
 from documents import services as documents
 from documents.rules import StudentFacts
 
-from . import forms, services
-from .models import Reenrolment, WizardDraft
-from .rules import Question, course_questions, next_formula
+from .. import forms, services
+from ..models import Reenrolment, WizardDraft
+from .storage import DraftStorage
+from .summary import SUMMARY_STEPS, SummaryFacts, build_summary, public_summary, summary_total
 
 STEPS = [
     ("choix", forms.ChoiceForm),
@@ -48,6 +58,11 @@ STEPS = [
     ("recapitulatif", forms.RecapForm),
 ]
 STEP_NAMES = [name for name, _form in STEPS]
+DETAILS_STEP = "coordonnees"
+# Keys of the draft's extra data: step 2's values as the family was shown them, and
+# the fields changed both by the family and elsewhere, waiting for the family's choice.
+DETAILS_INITIAL = "details_initial"
+DETAILS_CONFLICTS = "details_conflicts"
 STEP_TITLES = {
     "choix": gettext_noop("Choice"),
     "coordonnees": gettext_noop("Responsible and student"),
@@ -57,50 +72,6 @@ STEP_TITLES = {
     "cours": gettext_noop("Courses and complementary information"),
     "recapitulatif": gettext_noop("Recap of the re-enrolment"),
 }
-IGNORED_POST_KEYS = {"csrfmiddlewaretoken"}
-
-
-class DraftStorage(BaseStorage):
-    """formtools storage kept in a :class:`WizardDraft` row (JSON), saved after each request."""
-
-    def __init__(self, prefix, request=None, file_storage=None, *, draft: WizardDraft):
-        super().__init__(prefix, request, file_storage)
-        self.draft = draft
-        self.revision = 0  # bumped whenever the stored steps change
-        self.data = draft.data or {}
-        if not self.data:
-            self.init_data()
-        self._saved = json.dumps(self.data, sort_keys=True)
-
-    def init_data(self):
-        super().init_data()
-        self.revision = getattr(self, "revision", 0) + 1
-
-    def set_step_data(self, step, cleaned_data):
-        super().set_step_data(step, cleaned_data)
-        self.revision += 1
-        for key in IGNORED_POST_KEYS:
-            self.data[self.step_data_key][step].pop(key, None)
-
-    def is_empty(self) -> bool:
-        return not self.data[self.step_data_key]
-
-    def update_response(self, response):
-        super().update_response(response)
-        self.save()
-
-    def save(self):
-        current = json.dumps(self.data, sort_keys=True)
-        if current == self._saved:
-            return
-        if self.is_empty():
-            if self.draft.pk:
-                WizardDraft.objects.filter(pk=self.draft.pk).delete()
-        else:
-            self.draft.data = self.data
-            self.draft.updated_by = self.request.user
-            self.draft.save()
-        self._saved = current
 
 
 def wants_reenrol(wizard) -> bool:
@@ -129,6 +100,7 @@ class ReenrolmentWizard(NamedUrlWizardView):
         self.campaign = services.open_campaign()
         if self.campaign is None:
             return TemplateResponse(request, "reinscription/closed.html", status=403)
+        self.facts = SummaryFacts(self.student, self.campaign)
         self.reenrolment = Reenrolment.objects.filter(
             student=self.student, campaign=self.campaign
         ).first()
@@ -207,7 +179,11 @@ class ReenrolmentWizard(NamedUrlWizardView):
         if not self.is_reachable(step):
             messages.warning(request, _("Please complete the previous steps first."))
             return redirect(self.get_step_url(self.first_incomplete_step()))
+        if step == DETAILS_STEP:
+            self.prepare_details()
         if step == self.steps.last:
+            if self.reconcile_details():
+                return self.back_to_details()
             incomplete = self.first_incomplete_step(revalidate=True)
             if incomplete != step:
                 messages.warning(request, _("Please check this step again."))
@@ -216,7 +192,13 @@ class ReenrolmentWizard(NamedUrlWizardView):
         if step == self.steps.last:
             # The recap always shows (and carries) the total computed now.
             return self.render(self.get_form())
-        return self.render(self.get_form(data=self.storage.current_step_data))
+        form = self.get_form(data=self.storage.current_step_data)
+        if step == DETAILS_STEP and form.conflicts:
+            # The choices are asked, not yet missed: no error before the family answers.
+            form.is_valid()
+            for name in form.conflicts:
+                form.errors.pop(forms.keep_field(name), None)
+        return self.render(form)
 
     def post(self, request, *args, **kwargs):
         step = kwargs.get("step")
@@ -246,22 +228,23 @@ class ReenrolmentWizard(NamedUrlWizardView):
         kwargs = {}
         if step == "choix":
             kwargs["student"] = self.student
-        elif step == "coordonnees":
+        elif step == DETAILS_STEP:
             kwargs["responsibles"] = self.responsibles
             kwargs["student"] = self.student
+            kwargs["conflicts"] = self.storage.extra_data.get(DETAILS_CONFLICTS)
         elif step == "reglement":
             kwargs["is_resident"] = self.family.is_resident
         elif step == "autorisations":
             kwargs["student"] = self.student
         elif step == "cours":
-            kwargs["questions"] = self.questions
-            kwargs["instruments"] = self.instruments
+            kwargs["questions"] = self.facts.questions
+            kwargs["instruments"] = self.facts.instruments
         return kwargs
 
     def get_form_initial(self, step):
         if step == "recapitulatif":
-            return {"shown_total": self.summary_total()}
-        if step == "coordonnees":
+            return {"shown_total": summary_total(self.summary())}
+        if step == DETAILS_STEP:
             initial = {
                 "address": self.family.address,
                 "postal_code": self.family.postal_code,
@@ -297,35 +280,104 @@ class ReenrolmentWizard(NamedUrlWizardView):
             }
         return {}
 
+    def process_step(self, form):
+        data = super().process_step(form)
+        if self.steps.current == DETAILS_STEP:
+            data = self.record_details(form, data)
+        return data
+
+    # --- Step 2 against the stored values ------------------------------------------
+
+    @cached_property
+    def current_details(self) -> dict[str, str]:
+        return services.current_details(self.family, self.responsibles, self.student)
+
+    def prepare_details(self) -> None:
+        """Before showing step 2: record the values it is built with, if the family
+        has not answered it yet, else bring its answer up to date."""
+        if self.storage.get_step_data(DETAILS_STEP) is None:
+            self.storage.extra_data[DETAILS_INITIAL] = dict(self.current_details)
+        else:
+            self.reconcile_details()
+
+    def reconcile_details(self) -> dict:
+        """Bring the draft's step 2 up to date with the values stored now; return the
+        fields changed both by the family and elsewhere (kept in the draft, for step 2
+        to ask which value to keep).
+
+        A field the family left as shown takes the value stored since, in the draft
+        too (so step 2 shows it when reopened). A draft begun before the initial values
+        were recorded is left as it is (validation writes what it holds, as it did).
+        """
+        extra = self.storage.extra_data
+        data = self.storage.get_step_data(DETAILS_STEP)
+        initial = extra.get(DETAILS_INITIAL)
+        if data is None or initial is None or DETAILS_STEP not in self.get_form_list():
+            return {}
+        prefix = self.get_form_prefix(DETAILS_STEP)
+        form = forms.DetailsForm(
+            data=data, prefix=prefix, responsibles=self.responsibles, student=self.student
+        )
+        form.is_valid()  # the fields that validate are in cleaned_data
+        outcome = services.reconcile_details(form.cleaned_data, initial, self.current_details)
+        if outcome.refreshed:
+            data = data.copy()
+            for name, value in outcome.refreshed.items():
+                data[f"{prefix}-{name}"] = value
+                initial[name] = value
+            self.storage.set_step_data(DETAILS_STEP, data)
+        self.set_details_conflicts(outcome.conflicts)
+        return outcome.conflicts
+
+    def set_details_conflicts(self, conflicts: dict) -> None:
+        extra = self.storage.extra_data
+        if conflicts == extra.get(DETAILS_CONFLICTS, {}):
+            return
+        if conflicts:
+            extra[DETAILS_CONFLICTS] = conflicts
+        else:
+            extra.pop(DETAILS_CONFLICTS, None)
+        self.storage.revision += 1  # step 2's form (so its cleaned data) changes
+
+    def record_details(self, form, data):
+        """When step 2 is stored: keep the values it was built with (once per draft),
+        and settle the conflicts the family chose for (the draft then holds the value
+        chosen, measured against the value saved since)."""
+        initial = self.storage.extra_data.setdefault(DETAILS_INITIAL, {})
+        for name in form.fields:
+            if name not in form.conflicts and not name.startswith("keep_"):
+                initial.setdefault(name, services.detail_text(name, form[name].initial))
+        if not form.conflicts:
+            return data
+        data = data.copy()
+        for name, conflict in form.conflicts.items():
+            initial[name] = conflict["stored"]
+            if form.cleaned_data.get(forms.keep_field(name)) == forms.KEEP_STORED:
+                data[form.add_prefix(name)] = conflict["stored"]
+            data.pop(form.add_prefix(forms.keep_field(name)), None)
+        self.storage.extra_data.pop(DETAILS_CONFLICTS, None)
+        return data
+
+    def back_to_details(self):
+        messages.warning(
+            self.request,
+            _(
+                "Some of your details were changed elsewhere (by the other responsible, on "
+                "the account page or by the conservatoire) since you began: for each one, "
+                "choose the value to keep."
+            ),
+        )
+        return redirect(self.get_step_url(DETAILS_STEP))
+
     # --- Cached facts for this request -------------------------------------------
 
     @property
     def responsibles(self):
-        if not hasattr(self, "_responsibles"):
-            self._responsibles = list(
-                self.family.responsibles.filter(is_active=True).order_by("pk")
-            )
-        return self._responsibles
+        return self.facts.responsibles
 
     @property
     def enrolment(self):
-        if not hasattr(self, "_enrolment"):
-            self._enrolment = services.current_enrolment(self.student, self.campaign)
-        return self._enrolment
-
-    @property
-    def questions(self) -> list[Question]:
-        if not hasattr(self, "_questions"):
-            self._questions = course_questions(
-                services.student_courses(self.student, self.enrolment)
-            )
-        return self._questions
-
-    @property
-    def instruments(self):
-        if not hasattr(self, "_instruments"):
-            self._instruments = services.instrument_choices()
-        return self._instruments
+        return self.facts.enrolment
 
     @property
     def billing_preference(self):
@@ -369,153 +421,56 @@ class ReenrolmentWizard(NamedUrlWizardView):
             self.family, self.campaign.school_year, facts, [(self.student, student_facts)]
         )
 
-    def summary_total(self) -> Decimal | None:
-        estimate = self.summary().get("estimate")
-        return Decimal(estimate["total"]) if estimate else None
-
     def summary(self) -> dict:
         """Everything the recap shows, recomputed from the steps (never from the client)."""
         if not hasattr(self, "_summary"):
-            self._summary = self.build_summary()
+            self._summary = build_summary(
+                CleanedSteps(self), student=self.student, campaign=self.campaign, facts=self.facts
+            )
         return self._summary
-
-    def build_summary(self) -> dict:
-        choice = self.get_cleaned_data_for_step("choix") or {}
-        reenrol = choice.get("decision") == "reenrol"
-        if reenrol:
-            details = self.get_cleaned_data_for_step("coordonnees") or {}
-            payment = self.get_cleaned_data_for_step("reglement") or {}
-            authorisations = self.get_cleaned_data_for_step("autorisations") or {}
-            courses = self.get_cleaned_data_for_step("cours") or {}
-        else:
-            details, payment, authorisations, courses = {}, {}, {}, {}
-        current_formula = (
-            self.enrolment.formula.code if self.enrolment and self.enrolment.formula else None
-        )
-        formula = next_formula(current_formula, administrative=bool(courses.get("administrative")))
-        preferences = {
-            key: value
-            for key, value in courses.items()
-            if key != "comments" and value not in ("", None, False)
-        }
-        if formula:
-            preferences["formula"] = formula
-        summary = {
-            "preferences_display": self.preferences_display(courses) if reenrol else [],
-            "student": self.student.full_name,
-            "family": self.family.name,
-            "decision": choice.get("decision"),
-            "decline_reason": choice.get("decline_reason", ""),
-            "preferences": preferences,
-        }
-        if not reenrol:
-            return summary
-        result = services.estimate(
-            self.family,
-            self.campaign,
-            student=self.student,
-            reenrol=True,
-            formula_code=formula,
-            payment_mode=payment.get("payment_mode") or PaymentMode.ONCE,
-            wants_qf_tariff=bool(payment.get("wants_qf_tariff")),
-            pass_culture=bool(payment.get("pass_culture_number")),
-        )
-        summary.update(
-            {
-                "details": {
-                    "address": details.get("address", ""),
-                    "postal_code": details.get("postal_code", ""),
-                    "city": details.get("city", ""),
-                    "responsibles": [
-                        {
-                            "name": r.get_full_name() or r.username,
-                            "email": details.get(f"responsible_{r.pk}_email", ""),
-                            "mobile": details.get(f"responsible_{r.pk}_mobile", ""),
-                        }
-                        for r in self.responsibles
-                    ],
-                    "school_level": details.get("school_level", ""),
-                    "school_level_display": str(
-                        SchoolLevel(details["school_level"]).label
-                        if details.get("school_level")
-                        else ""
-                    ),
-                    "school_name": details.get("school_name", ""),
-                    "emergency_contact_name": details.get("emergency_contact_name", ""),
-                    "emergency_contact_phone": details.get("emergency_contact_phone", ""),
-                    "emergency_contact_relation": details.get("emergency_contact_relation", ""),
-                },
-                "payment": {
-                    "mode": payment.get("payment_mode", ""),
-                    "bank_changed": payment.get("bank_changed"),
-                    "iban": mask_iban(payment.get("iban") or ""),
-                    "pass_culture_number": payment.get("pass_culture_number", ""),
-                    "wants_qf_tariff": bool(payment.get("wants_qf_tariff")),
-                },
-                "authorisations": {
-                    "image_rights": authorisations.get("image_rights"),
-                    "outing_authorisation": authorisations.get("outing_authorisation"),
-                },
-                "comments": courses.get("comments", ""),
-                "estimate": services.estimate_data(result),
-            }
-        )
-        summary["_estimate"] = result
-        return summary
-
-    def preferences_display(self, courses: dict) -> list[dict]:
-        """The step 6 answers as the family read them: question label and chosen label."""
-        form = self.get_form(step="cours")
-        items = []
-        for name, field in form.fields.items():
-            value = courses.get(name)
-            if name == "comments" or value in ("", None, False):
-                continue
-            if value is True:
-                items.append({"label": str(field.label), "value": ""})
-            else:
-                choices = dict(getattr(field, "choices", []))
-                items.append({"label": str(field.label), "value": str(choices.get(value, value))})
-        return items
 
     # --- Validation ------------------------------------------------------------------
 
     def render_done(self, form, **kwargs):
-        """Business checks first: a failure here must keep the draft (formtools resets it)."""
+        """Validate every step again, then record; formtools' own version would reset
+        the draft whatever the outcome, this one keeps it unless the answer was recorded
+        (or someone else's was, which the draft can no longer change)."""
         if not self.campaign.is_open():
             return TemplateResponse(self.request, "reinscription/closed.html", status=403)
-        shown = form.cleaned_data.get("shown_total")
-        actual = self.summary_total()
-        if actual is not None and shown != actual:
-            data = self.request.POST.copy()
-            data[self.get_form_prefix() + "-shown_total"] = str(actual)
-            form = self.get_form(data=data)
-            form.is_valid()
-            form.add_error(
-                None,
-                _(
-                    "The estimated amount has changed since this page was displayed: please "
-                    "check the new amount below, then validate again."
-                ),
+        if self.reconcile_details():
+            return self.back_to_details()
+        final_forms = {}
+        for step in self.get_form_list():
+            step_form = self.get_form(
+                step=step,
+                data=self.storage.get_step_data(step),
+                files=self.storage.get_step_files(step),
             )
-            return self.render(form)
-        return WizardView.render_done(self, form, **kwargs)
+            if not step_form.is_valid():
+                return self.render_revalidation_failure(step, step_form, **kwargs)
+            final_forms[step] = step_form
+        return self.done(list(final_forms.values()), form_dict=final_forms, **kwargs)
 
     def done(self, form_list, form_dict=None, **kwargs):
         answers = {step: form.cleaned_data for step, form in form_dict.items()}
-        full_summary = self.summary()
-        summary = {k: v for k, v in full_summary.items() if not k.startswith("_")}
         result = services.submit_reenrolment(
             student=self.student,
             campaign=self.campaign,
             user=self.request.user,
             answers=answers,
             base_version=self.storage.extra_data.get("base_version", 0),
-            summary=summary,
-            estimate=full_summary.get("_estimate"),
+            summary=public_summary(self.summary()),
+            shown_total=answers[self.steps.last].get("shown_total"),
+            details_initial=self.storage.extra_data.get(DETAILS_INITIAL),
         )
         if result.closed:
             return TemplateResponse(self.request, "reinscription/closed.html", status=403)
+        if result.details_conflicts:
+            self.set_details_conflicts(result.details_conflicts)
+            return self.back_to_details()
+        if result.total_changed:
+            return self.render_changed_total()
+        self.storage.reset()
         if result.conflict:
             messages.warning(
                 self.request,
@@ -543,6 +498,47 @@ class ReenrolmentWizard(NamedUrlWizardView):
                 % {"name": self.student.first_name},
             )
         return redirect("reinscription:reenrolment_detail", student_id=self.student.pk)
+
+    def render_changed_total(self):
+        """The recap again, with the total computed now (a sibling validated meanwhile,
+        the grid or the family's quotient changed): the family validates it again."""
+        self.__dict__.pop("_summary", None)
+        data = self.request.POST.copy()
+        data[self.get_form_prefix(self.steps.last) + "-shown_total"] = str(
+            summary_total(self.summary())
+        )
+        form = self.get_form(step=self.steps.last, data=data)
+        form.is_valid()
+        form.add_error(
+            None,
+            _(
+                "The estimated amount has changed since this page was displayed: please "
+                "check the new amount below, then validate again."
+            ),
+        )
+        return self.render(form)
+
+
+class CleanedSteps(Mapping):
+    """The wizard's steps as ``step -> cleaned_data``, each validated only when read.
+
+    A declined re-enrolment's summary reads only the first step: the others are
+    neither built nor revalidated.
+    """
+
+    def __init__(self, wizard: ReenrolmentWizard):
+        self.wizard = wizard
+
+    def __getitem__(self, step):
+        if step not in SUMMARY_STEPS:
+            raise KeyError(step)
+        return self.wizard.get_cleaned_data_for_step(step)
+
+    def __iter__(self):
+        return iter(SUMMARY_STEPS)
+
+    def __len__(self):
+        return len(SUMMARY_STEPS)
 
 
 def _yes_no(value):

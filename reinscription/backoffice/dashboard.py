@@ -25,68 +25,29 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
-from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from accounts.models import Family, Student
 from documents.models import Document
-
-from .models import Campaign, Course, Enrolment, EnrolmentCourse, Reenrolment, WizardDraft
-from .rules import FM_DAY_CHOICE, DisplayStatus
+from reinscription.labels import (
+    PREFERENCES,
+    STATUS_LABELS,
+    code_names,
+    course_name,
+    preference_label,
+    preference_value_label,
+)
+from reinscription.models import (
+    Campaign,
+    Enrolment,
+    EnrolmentCourse,
+    Reenrolment,
+    WizardDraft,
+)
+from reinscription.rules import FM_DAY_CHOICE, DisplayStatus
 
 # The answers that carry course preferences (a declined student asks nothing).
 ANSWERED_REENROL = (Reenrolment.Status.REENROLLED, Reenrolment.Status.VALIDATED)
 PENDING = (DisplayStatus.TODO, DisplayStatus.IN_PROGRESS)
-
-STATUS_LABELS = {
-    DisplayStatus.TODO: _("to do"),
-    DisplayStatus.IN_PROGRESS: _("in progress"),
-    DisplayStatus.REENROLLED: _("re-enrolled"),
-    DisplayStatus.DECLINED: _("not re-enrolled"),
-    DisplayStatus.VALIDATED: _("validated by the conservatoire"),
-}
-
-# The step 6 answers stored in Reenrolment.preferences: key -> (label, {value: label}).
-DAYS = {
-    "monday": _("Monday"),
-    "wednesday": _("Wednesday"),
-    "saturday": _("Saturday"),
-}
-PREFERENCES: dict[str, tuple] = {
-    "fm_day": (_("Formation musicale: preferred day"), DAYS),
-    "fm1c1_day": (_("Day for FM1C1 and the chorale Domin'ut"), DAYS),
-    "awakening_day": (_("Éveil artistique: preferred day"), DAYS),
-    "discovery_day": (_("Découverte instrumentale: preferred day"), DAYS),
-    "fm1c4_time": (
-        _("FM1C4: preferred time"),
-        {"9h30": _("9:30 to 10:30"), "10h30": _("10:30 to 11:30")},
-    ),
-    "ensemble": (
-        _("Compulsory collective practice"),
-        {"orchestre": _("Orchestra"), "chorale": _("Chorale Domin'ut")},
-    ),
-    "administrative": (
-        pgettext_lazy("guide", "Administrative re-enrolment"),
-        {True: _("yes"), "True": _("yes")},
-    ),
-    "instrument": (_("Instrument chosen by the pupil"), {}),
-    "formula": (_("Formula"), {}),
-}
-
-
-def preference_label(key: str) -> str:
-    return str(PREFERENCES[key][0]) if key in PREFERENCES else key
-
-
-def preference_value_label(key: str, value, names: dict[str, str] | None = None) -> str:
-    """The French label of a stored answer (course and formula codes through ``names``)."""
-    choices = PREFERENCES.get(key, (None, {}))[1]
-    if value in choices:
-        return str(choices[value])
-    if names and value in names:
-        return names[value]
-    return str(value)
-
 
 # --- Which students, which status ---------------------------------------------------------
 
@@ -241,7 +202,7 @@ def preference_table(campaign: Campaign) -> list[PreferenceRow]:
                     key=key,
                     label=preference_label(key),
                     course_code=group,
-                    course_name=names.get(group, group),
+                    course_name=course_name(group, names),
                     cells=[
                         PreferenceCell(v, preference_value_label(key, v, names), counter[v])
                         for v in values
@@ -249,15 +210,6 @@ def preference_table(campaign: Campaign) -> list[PreferenceRow]:
                 )
             )
     return rows
-
-
-def code_names() -> dict[str, str]:
-    """The name of every course and formula, by code (preferences name them by code)."""
-    from billing.models import Formula
-
-    names = dict(Course.objects.values_list("code", "name"))
-    names.update(Formula.objects.values_list("code", "name"))
-    return names
 
 
 def open_or_latest_campaign() -> Campaign | None:
@@ -275,18 +227,3 @@ def q_preference(key: str, value: str) -> Q:
     if key == "administrative":
         return Q(preferences__administrative=True)
     return Q(**{f"preferences__{key}": value})
-
-
-__all__ = [
-    "ANSWERED_REENROL",
-    "PREFERENCES",
-    "STATUS_LABELS",
-    "campaign_students",
-    "documents_waiting",
-    "families_without_answer",
-    "open_or_latest_campaign",
-    "pending_students_by_family",
-    "preference_table",
-    "status_counts",
-    "with_status",
-]

@@ -4,47 +4,30 @@
   preferences for next year and the family's free text;
 - the families who have not answered yet (à faire or en cours).
 
-CSV files are UTF-8 with a BOM and ``;`` separators (what a French spreadsheet
-opens directly). Text typed by families may start with ``=``, ``+``, ``-`` or
-``@``: in CSV such a cell gets a leading apostrophe, in XLSX it is written as a
-string cell, so no spreadsheet ever reads it as a formula.
+The files are written by :mod:`conservatoire.spreadsheets` (French CSV, XLSX,
+formula-like text kept as text).
 """
 
 from __future__ import annotations
 
-import csv
-import datetime
-import io
-import re
-import tempfile
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from decimal import Decimal
+from collections.abc import Iterable
 
 from django.db.models import Max, OuterRef, Prefetch, Subquery
-from django.http import FileResponse, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Family, User
-
-from .dashboard import (
+from accounts.models import User
+from conservatoire.spreadsheets import Sheet, csv_response, xlsx_response
+from reinscription.backoffice.dashboard import (
     ANSWERED_REENROL,
-    STATUS_LABELS,
-    code_names,
     families_without_answer,
     pending_students_by_family,
-    preference_value_label,
 )
-from .models import Campaign, Course, EnrolmentCourse, Reenrolment
-from .models_staff import ReminderSent
-from .rules import DisplayStatus
+from reinscription.labels import STATUS_LABELS, code_names, formula_name, preference_value_label
+from reinscription.models import Campaign, Course, EnrolmentCourse, Reenrolment, ReminderSent
+from reinscription.rules import DisplayStatus
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
-CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-SHEET_FORBIDDEN = re.compile(r"[\[\]\*\?/\\:]")
 PLANNING_PREFERENCES = (
     "fm_day",
     "fm1c1_day",
@@ -55,119 +38,6 @@ PLANNING_PREFERENCES = (
     "administrative",
     "instrument",
 )
-
-
-def escape_cell(value) -> str:
-    """A CSV cell that a spreadsheet shows as text: formula-like text gets a leading quote."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return _("yes") if value else _("no")
-    if isinstance(value, Decimal):
-        return f"{value:.2f}".replace(".", ",")
-    if isinstance(value, datetime.datetime):
-        return timezone.localtime(value).strftime("%d/%m/%Y %H:%M")
-    if isinstance(value, datetime.date):
-        return value.strftime("%d/%m/%Y")
-    text = str(value)
-    if text.startswith(FORMULA_PREFIXES):
-        return "'" + text
-    return text
-
-
-@dataclass
-class Sheet:
-    title: str
-    header: Sequence[str]
-    rows: list[Sequence]
-
-
-# --- Writers --------------------------------------------------------------------------------
-
-
-def csv_bytes(header: Sequence[str], rows: Iterable[Sequence]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow([escape_cell(cell) for cell in header])
-    for row in rows:
-        writer.writerow([escape_cell(cell) for cell in row])
-    return buffer.getvalue().encode("utf-8-sig")
-
-
-def xlsx_value(value):
-    """What goes in an XLSX cell: numbers and dates as such, everything else as text."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return _("yes") if value else _("no")
-    if isinstance(value, int | Decimal | datetime.date):
-        if isinstance(value, datetime.datetime):
-            return timezone.localtime(value).replace(tzinfo=None)
-        return value
-    return str(value)
-
-
-def sheet_title(title: str, used: set[str]) -> str:
-    base = SHEET_FORBIDDEN.sub(" ", title).strip()[:28] or "Feuille"
-    candidate, n = base, 2
-    while candidate.lower() in used:
-        candidate = f"{base[:25]} {n}"
-        n += 1
-    used.add(candidate.lower())
-    return candidate
-
-
-def write_xlsx(sheets: Sequence[Sheet], fileobj) -> None:
-    """Write ``sheets`` to ``fileobj``; strings are string cells, never formulas."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    workbook = Workbook(write_only=True)
-    used: set[str] = set()
-    bold = Font(bold=True)
-    for sheet in sheets:
-        worksheet = workbook.create_sheet(sheet_title(sheet.title, used))
-        header = []
-        for title in sheet.header:
-            cell = WriteOnlyCell(worksheet, value=str(title))
-            cell.data_type = "s"
-            cell.font = bold
-            header.append(cell)
-        worksheet.append(header)
-        for row in sheet.rows:
-            cells = []
-            for value in row:
-                cell = WriteOnlyCell(worksheet, value=xlsx_value(value))
-                if isinstance(cell.value, str):
-                    cell.data_type = "s"  # "=1+1" typed by a family stays text
-                if isinstance(value, datetime.datetime):
-                    cell.number_format = "DD/MM/YYYY HH:MM"
-                elif isinstance(value, datetime.date):
-                    cell.number_format = "DD/MM/YYYY"
-                cells.append(cell)
-            worksheet.append(cells)
-    if not sheets:
-        workbook.create_sheet("Vide")
-    workbook.save(fileobj)
-
-
-def csv_response(filename: str, header, rows) -> HttpResponse:
-    response = HttpResponse(csv_bytes(header, rows), content_type=CSV_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
-def xlsx_response(filename: str, sheets: Sequence[Sheet]) -> FileResponse:
-    spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
-    write_xlsx(sheets, spool)
-    spool.seek(0)
-    response = FileResponse(
-        spool, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 # --- Planning: re-enrolled students per course -------------------------------------------------
@@ -267,13 +137,13 @@ def _planning_row(course_name: str, reenrolment: Reenrolment, enrolment, names) 
         student.birth_date,
         student.family.name,
         str(STATUS_LABELS[DisplayStatus(reenrolment.status)]),
-        names.get(preferences.get("formula", ""), preferences.get("formula", "")),
+        formula_name(preferences.get("formula"), names),
         enrolment.instrument_year if enrolment else None,
         *[pref(key) for key in PLANNING_PREFERENCES],
         reenrolment.comments,
         ", ".join(r.get_full_name() or r.username for r in responsibles),
         ", ".join(r.email for r in responsibles if r.email),
-        ", ".join(r.mobile for r in responsibles if r.mobile),
+        ", ".join(str(r.mobile) for r in responsibles if r.mobile),
     ]
 
 
@@ -345,7 +215,7 @@ def unanswered_rows(campaign: Campaign) -> list[list]:
                 ", ".join(r.get_full_name() or r.username for r in responsibles),
                 ", ".join(r.username for r in responsibles),
                 ", ".join(r.email for r in responsibles if r.email),
-                ", ".join(r.mobile for r in responsibles if r.mobile),
+                ", ".join(str(r.mobile) for r in responsibles if r.mobile),
                 family.access_sent,
                 family.last_reminder,
             ]
@@ -357,17 +227,18 @@ def unanswered_sheet(campaign: Campaign) -> Sheet:
     return Sheet(_("Without answer"), unanswered_header(), unanswered_rows(campaign))
 
 
+def unanswered_response(campaign: Campaign, fmt: str):
+    """The families without an answer as a download; an unknown ``fmt`` gives ``None``."""
+    if fmt not in ("csv", "xlsx"):
+        return None
+    sheet = unanswered_sheet(campaign)
+    filename = export_filename("sans-reponse", campaign, fmt)
+    if fmt == "csv":
+        return csv_response(filename, sheet.header, sheet.rows)
+    return xlsx_response(filename, [sheet])
+
+
 def export_filename(kind: str, campaign: Campaign, extension: str, suffix: str = "") -> str:
     stamp = timezone.localtime().strftime("%Y%m%d")
     suffix = f"-{suffix}" if suffix else ""
     return f"{kind}-{campaign.school_year.label}{suffix}-{stamp}.{extension}"
-
-
-__all__ = [
-    "Family",
-    "csv_bytes",
-    "escape_cell",
-    "planning_sheets",
-    "unanswered_sheet",
-    "write_xlsx",
-]

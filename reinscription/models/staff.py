@@ -1,8 +1,4 @@
-"""The back office's own records: export jobs, reminders sent, the students' follow-up list.
-
-Imported at the bottom of ``reinscription/models.py`` (and by ``reinscription.admin``),
-so that these models belong to the ``reinscription`` app.
-"""
+"""The back office's own records: export jobs, reminders sent, the students' follow-up list."""
 
 from django.conf import settings
 from django.db import models

@@ -1,0 +1,11 @@
+"""The re-enrolment wizard, one module per job.
+
+- :mod:`.views`: :class:`ReenrolmentWizard`, the steps, their order and who may reach them,
+  the validation;
+- :mod:`.storage`: :class:`DraftStorage`, formtools' storage kept in a ``WizardDraft`` row;
+- :mod:`.summary`: :func:`build_summary`, what the recap shows, from the steps' cleaned data.
+"""
+
+from .views import STEP_NAMES, STEP_TITLES, STEPS, ReenrolmentWizard
+
+__all__ = ["STEPS", "STEP_NAMES", "STEP_TITLES", "ReenrolmentWizard"]

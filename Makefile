@@ -8,6 +8,12 @@ PORT ?= 8000
 
 .PHONY: run test bench install check-system migrate seed messages lint format worker clean
 
+# The settings leave DEBUG off unless asked (production's safe default). The local
+# targets ask for it: runserver serves the static files and the plain static storage
+# needs no collectstatic (PDFs, emails). A DEBUG or ALLOWED_HOSTS already set wins.
+run seed bench worker: export DEBUG ?= 1
+run: export ALLOWED_HOSTS ?= $(HOST),127.0.0.1,localhost,[::1]
+
 run: install migrate ## Install, migrate, load the demo and serve http://127.0.0.1:8000
 	$(BIN)/python manage.py setup_groups
 	$(BIN)/python manage.py seed_demo

@@ -8,7 +8,8 @@ database (only its hash), the broker, the task arguments or the logs.
 
 from django.utils import timezone
 
-from conservatoire.emails import portal_url, queue_email, register_builder, render_email
+from conservatoire.email_building import portal_url, register_builder, render_email
+from conservatoire.emails import queue_email
 
 from .identifiers import generate_password
 from .models import PasswordResetRequest, User

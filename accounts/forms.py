@@ -6,7 +6,19 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from .models import User
+from .models import User, french_number
+
+
+class FrenchPhoneField(forms.CharField):
+    """A phone number typed as the family likes ("0612345678", "+33 6 12…"), cleaned to
+    the national writing "06 12 34 56 78" when it is a French number, so that the recap,
+    the PDFs and the exports show it so. Its ``validators`` (``french_mobile_validator``,
+    ``french_phone_validator``) say which numbers it accepts."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        number = french_number(value) if value else None
+        return number.as_national if number is not None else value
 
 
 class IdentifierAuthenticationForm(AuthenticationForm):

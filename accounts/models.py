@@ -2,13 +2,16 @@
 
 import datetime
 
+import phonenumbers
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.models import AbstractUser, UserManager
-from django.core.validators import RegexValidator
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from phonenumber_field.modelfields import PhoneNumberField
+from phonenumber_field.phonenumber import PhoneNumber, to_python
 from simple_history.models import HistoricalRecords
 
 from .identifiers import generate_identifier
@@ -16,10 +19,38 @@ from .identifiers import generate_identifier
 # How long an emailed temporary password works.
 TEMPORARY_PASSWORD_VALIDITY = datetime.timedelta(hours=24)
 
-french_mobile_validator = RegexValidator(
-    r"^(?:\+33\s?|0)[1-9](?:[\s.-]?\d{2}){4}$",
-    _("Enter a French phone number, for example 06 12 34 56 78."),
-)
+FRENCH_MOBILE_ERROR = _("Enter a French mobile number (06 or 07), for example 06 12 34 56 78.")
+FRENCH_PHONE_ERROR = _("Enter a French phone number, for example 06 12 34 56 78.")
+MOBILE_TYPES = {
+    phonenumbers.PhoneNumberType.MOBILE,
+    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+}
+
+
+def french_number(value) -> PhoneNumber | None:
+    """``value`` (text, typed as the family likes, or a number) if it is a valid French
+    phone number (national or +33), else ``None``."""
+    if not isinstance(value, str | phonenumbers.PhoneNumber):
+        value = str(value)
+    number = to_python(value, region="FR")
+    if not isinstance(number, PhoneNumber) or not number.is_valid():
+        return None
+    if phonenumbers.region_code_for_number(number) != "FR":
+        return None
+    return number
+
+
+def french_mobile_validator(value) -> None:
+    """Accept a French mobile number only (06, 07), in any usual writing."""
+    number = french_number(value)
+    if number is None or phonenumbers.number_type(number) not in MOBILE_TYPES:
+        raise ValidationError(FRENCH_MOBILE_ERROR, code="invalid")
+
+
+def french_phone_validator(value) -> None:
+    """Accept any French phone number, mobile or not (an emergency contact's)."""
+    if french_number(value) is None:
+        raise ValidationError(FRENCH_PHONE_ERROR, code="invalid")
 
 
 class SchoolLevel(models.TextChoices):
@@ -117,8 +148,14 @@ class User(AbstractUser):
         null=True,
         blank=True,
     )
-    mobile = models.CharField(
-        _("mobile"), max_length=20, blank=True, validators=[french_mobile_validator]
+    # Stored as E.164 (+33612345678), shown as 06 12 34 56 78 (PHONENUMBER_DEFAULT_FORMAT).
+    mobile = PhoneNumberField(
+        _("mobile"),
+        max_length=20,
+        blank=True,
+        region="FR",
+        validators=[french_mobile_validator],
+        error_messages={"invalid": FRENCH_MOBILE_ERROR},
     )
     relation = models.CharField(
         _("relation to the students"), max_length=50, blank=True, help_text=_("mother, father…")
@@ -275,7 +312,7 @@ class Student(models.Model):
         _("person to contact in an emergency"), max_length=150, blank=True
     )
     emergency_contact_phone = models.CharField(
-        _("emergency phone"), max_length=20, blank=True, validators=[french_mobile_validator]
+        _("emergency phone"), max_length=20, blank=True, validators=[french_phone_validator]
     )
     emergency_contact_relation = models.CharField(_("relation"), max_length=50, blank=True)
     legacy_id = models.CharField(

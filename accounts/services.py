@@ -17,6 +17,7 @@ from conservatoire.models import OutboxEmail
 
 from .emails import ACCESS_BUILDER, TEMPORARY_PASSWORD_BUILDER
 from .models import PasswordResetRequest, User
+from .tasks import enqueue_outbox_emails
 
 logger = logging.getLogger(__name__)
 
@@ -100,8 +101,6 @@ def queue_access_emails(users: QuerySet[User]) -> tuple[int, int]:
 
 def dispatch_outbox_emails(pks: list[int]) -> None:
     """Ask a worker to queue the rows; if the broker is down, the drain will."""
-    from .tasks import enqueue_outbox_emails
-
     if not pks:
         return
     try:

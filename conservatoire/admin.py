@@ -1,6 +1,9 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from . import emails
 from .models import OutboxEmail, SchoolYear
 
 
@@ -10,13 +13,51 @@ class SchoolYearAdmin(admin.ModelAdmin):
     search_fields = ["label"]
 
 
+class DeliveryFilter(admin.SimpleListFilter):
+    """Where an email stands: the failed ones first, for the staff to act on."""
+
+    title = _("delivery")
+    parameter_name = "delivery"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("failed", _("failed: to send again")),
+            ("retrying", _("being tried again")),
+            ("waiting", _("waiting for its first sending")),
+            ("sent", _("sent")),
+        ]
+
+    def queryset(self, request, queryset):
+        pending = Q(status=OutboxEmail.Status.PENDING)
+        match self.value():
+            case "failed":
+                return queryset.filter(status=OutboxEmail.Status.FAILED)
+            case "retrying":
+                return queryset.filter(pending).exclude(last_error="")
+            case "waiting":
+                return queryset.filter(pending, last_error="")
+            case "sent":
+                return queryset.filter(status=OutboxEmail.Status.SENT)
+        return queryset
+
+
 @admin.register(OutboxEmail)
 class OutboxEmailAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "kind", "recipients", "subject", "status", "attempts", "sent_at"]
-    list_filter = ["status", "kind"]
+    list_display = [
+        "created_at",
+        "kind",
+        "recipients",
+        "subject",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "sent_at",
+    ]
+    list_filter = [DeliveryFilter, "status", "kind"]
     search_fields = ["to", "subject"]
     date_hierarchy = "created_at"
     readonly_fields = [f.name for f in OutboxEmail._meta.fields]
+    actions = ["resend"]
 
     @admin.display(description=_("recipients"))
     def recipients(self, obj):
@@ -24,3 +65,30 @@ class OutboxEmailAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def has_resend_permission(self, request):
+        # Sending an email again to whom it was meant for: whoever follows the outbox.
+        return self.has_view_permission(request)
+
+    @admin.action(description=_("Send again"), permissions=["resend"])
+    def resend(self, request, queryset):
+        """Put the selected emails not sent yet back to pending and queue them now."""
+        queued = emails.resend(queryset)
+        skipped = queryset.count() - queued
+        self.message_user(
+            request,
+            ngettext("%(count)d email queued again.", "%(count)d emails queued again.", queued)
+            % {"count": queued},
+            messages.SUCCESS,
+        )
+        if skipped:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d email already sent, left alone.",
+                    "%(count)d emails already sent, left alone.",
+                    skipped,
+                )
+                % {"count": skipped},
+                messages.WARNING,
+            )

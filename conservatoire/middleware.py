@@ -1,4 +1,4 @@
-"""Cross-cutting: a French 503 when the database is down, the CSP header, session activity."""
+"""Cross-cutting: a French 503 when the database is down, the CSP's scope, session activity."""
 
 import logging
 import time
@@ -39,33 +39,34 @@ class DatabaseUnavailableMiddleware:
         return response
 
 
-class ContentSecurityPolicyMiddleware:
-    """A Content-Security-Policy on every HTML page: scripts and styles from our origin only.
+class ContentSecurityPolicyScopeMiddleware:
+    """Which responses django-csp's ``CSPMiddleware`` (just above it) gives a policy to.
 
-    ``settings.CONTENT_SECURITY_POLICY`` applies to the portal. Django's admin (and
-    django-import-export, django-simple-history) write a few ``style`` attributes and a
-    ``<style>`` element, so the admin gets ``CONTENT_SECURITY_POLICY_ADMIN``, which allows
-    inline styles but still no inline script. A response that already has the header
-    keeps it; PDFs and downloads (not HTML) get none. With ``DEBUG``, Django's technical
-    404 and 500 pages (inline styles and scripts) are left without it.
+    ``settings.CONTENT_SECURITY_POLICY`` applies to the portal's HTML pages. Django's
+    admin (and django-import-export, django-simple-history) write a few ``style``
+    attributes and a ``<style>`` element, so under the admin the directives of
+    ``CONTENT_SECURITY_POLICY_ADMIN_REPLACE`` replace the portal's: inline styles,
+    still no inline script. PDFs and downloads (not HTML) get no policy. The view's
+    own choices (``csp.decorators``) win. ``CSPMiddleware`` itself leaves alone a
+    response that already has the header, and Django's technical 404 and 500
+    pages with ``DEBUG``.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
-        self.policy = settings.CONTENT_SECURITY_POLICY
-        self.admin_policy = getattr(settings, "CONTENT_SECURITY_POLICY_ADMIN", self.policy)
+        self.admin_replace = getattr(settings, "CONTENT_SECURITY_POLICY_ADMIN_REPLACE", None)
         self._admin_prefix = None
 
     def __call__(self, request):
         response = self.get_response(request)
-        if "Content-Security-Policy" in response:
-            return response
         if not response.get("Content-Type", "").startswith("text/html"):
-            return response
-        if settings.DEBUG and response.status_code in (404, 500):
-            return response
-        admin = request.path_info.startswith(self.admin_prefix)
-        response["Content-Security-Policy"] = self.admin_policy if admin else self.policy
+            response._csp_exempt = True  # what @csp_exempt() sets
+        elif self.admin_replace and request.path_info.startswith(self.admin_prefix):
+            # What @csp_replace(...) sets, under the view's own replacements.
+            response._csp_replace = {
+                **self.admin_replace,
+                **(getattr(response, "_csp_replace", None) or {}),
+            }
         return response
 
     @property

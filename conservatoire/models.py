@@ -45,11 +45,25 @@ class SchoolYear(models.Model):
         return obj
 
 
+# A failed sending is tried again for this long after the email was queued (or sent
+# again by the staff) before the row is marked failed and shown to the staff.
+OUTBOX_RETRY_WINDOW = datetime.timedelta(hours=72)
+
+
+def outbox_retry_deadline() -> datetime.datetime:
+    """When a row queued now stops being retried (``OutboxEmail.retry_until``)."""
+    return timezone.now() + OUTBOX_RETRY_WINDOW
+
+
 class OutboxEmail(models.Model):
     """An email that must arrive: saved first, sent by a Celery task after commit.
 
-    The task locks the row, sends, marks it sent; a periodic task drains the
-    rows the broker never delivered. See ``conservatoire.emails``.
+    The task locks the row, sends, marks it sent. A failed sending is tried again
+    with a growing delay (``next_attempt_at``) until ``retry_until``, 72 hours after
+    queuing; only then is the row ``failed``, for the staff to look at and send
+    again. A periodic task (``drain_outbox``) hands the due rows to the workers,
+    and the rows the broker never delivered. See ``conservatoire.emails`` and
+    ``conservatoire.tasks``.
     """
 
     class Status(models.TextChoices):
@@ -77,12 +91,23 @@ class OutboxEmail(models.Model):
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    # After a failed attempt, when the drain hands the row to a worker again
+    # (empty: never attempted, or no attempt planned).
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    retry_until = models.DateTimeField(
+        _("retried until"),
+        default=outbox_retry_deadline,
+        help_text=_("A sending still failing after this is marked failed."),
+    )
 
     class Meta:
         verbose_name = _("outgoing email")
         verbose_name_plural = _("outgoing emails")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "created_at"])]
+        indexes = [
+            models.Index(fields=["status", "created_at"]),
+            models.Index(fields=["status", "next_attempt_at"], name="outbox_status_next_attempt"),
+        ]
 
     def __str__(self):
         return f"{self.kind} → {', '.join(self.to)}"

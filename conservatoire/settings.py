@@ -9,13 +9,17 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 
-DEBUG = env.bool("DEBUG", default=True)
+# Off unless asked for: a forgotten variable must not show tracebacks to families.
+# `make run` sets DEBUG=1 (runserver serves the static files); the tests load
+# tests/settings.py, which does the same before reading this module.
+DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str(
     "SECRET_KEY",
     default="django-insecure-dev-only-key-set-SECRET_KEY-in-production",
@@ -35,6 +39,8 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "formtools",
     "axes",
+    "csp",
+    "phonenumber_field",
     "simple_history",
     "import_export",
     "conservatoire",
@@ -46,7 +52,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "conservatoire.middleware.ContentSecurityPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "conservatoire.middleware.ContentSecurityPolicyScopeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -115,8 +122,7 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "reinscription:family_space"
 LOGOUT_REDIRECT_URL = "home"
 
-# Sessions live in the database (the wizard keeps raw POST data there) and end
-# after 30 minutes without activity.
+# Sessions live in the database and end after 30 minutes without activity.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=30 * 60)
 # The expiry slides with activity, written at most once a minute: see
@@ -234,7 +240,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=30),
     },
     "campaign-reminders": {
-        "task": "reinscription.tasks.send_due_reminders",
+        "task": "reinscription.backoffice.tasks.send_due_reminders",
         "schedule": crontab(hour=9, minute=0),
     },
 }
@@ -244,17 +250,26 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 CSRF_COOKIE_HTTPONLY = True
-# Every HTML page: scripts, styles, images and fonts from the portal only, no inline
-# script, no framing (conservatoire.middleware.ContentSecurityPolicyMiddleware).
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; "
-    "base-uri 'self'; object-src 'none'"
-)
-# Django's admin writes a few style attributes; still no inline script there.
-CONTENT_SECURITY_POLICY_ADMIN = CONTENT_SECURITY_POLICY.replace(
-    "style-src 'self'", "style-src 'self' 'unsafe-inline'"
-)
+# Every HTML page (django-csp): scripts, styles, images and fonts from the portal only,
+# no inline script, no framing. Non-HTML answers (PDFs, downloads) get no policy
+# (conservatoire.middleware.ContentSecurityPolicyScopeMiddleware).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    },
+}
+# Django's admin writes a few style attributes: these directives replace the portal's
+# under /gestion/. Still no inline script there.
+CONTENT_SECURITY_POLICY_ADMIN_REPLACE = {"style-src": [SELF, UNSAFE_INLINE]}
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
@@ -279,6 +294,12 @@ BILLING_CREDITOR = {
 DOCUMENTS_FACTS_PROVIDER = "reinscription.services.documents_facts"
 # Uploaded files are deleted this many months after the end of their school year.
 DOCUMENTS_RETENTION_MONTHS = env.int("DOCUMENTS_RETENTION_MONTHS", default=12)
+
+# Phone numbers (django-phonenumber-field): read as French, stored as E.164
+# (+33612345678), shown in the national format (06 12 34 56 78).
+PHONENUMBER_DEFAULT_REGION = "FR"
+PHONENUMBER_DB_FORMAT = "E164"
+PHONENUMBER_DEFAULT_FORMAT = "NATIONAL"
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -19,7 +19,8 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Family, Student, User
-from conservatoire.emails import portal_url, queue_email
+from conservatoire.email_building import portal_url
+from conservatoire.emails import queue_email
 from conservatoire.models import SchoolYear
 
 from .models import Document, DocumentFile, DocumentType, Scope
@@ -355,8 +356,31 @@ def purge_expired_files(
     return count
 
 
+# --- Who sees which files ----------------------------------------------------------------
+
+# What lets a staff member open every family's files: held by the "Secrétariat" group
+# (reinscription/management/commands/setup_groups.py). Being ``is_staff`` is not enough.
+FILES_PERMISSION = "documents.view_documentfile"
+
+
+def sees_every_familys_files(user: User) -> bool:
+    """A superuser, or a staff member holding ``FILES_PERMISSION`` (the Secrétariat)."""
+    if not user.is_active:
+        return False
+    return user.is_superuser or (user.is_staff and user.has_perm(FILES_PERMISSION))
+
+
+def is_staff_refused_files(user: User) -> bool:
+    """Staff outside the Secrétariat: the admin lets them in, families' files do not (403)."""
+    return user.is_staff and not sees_every_familys_files(user)
+
+
 def visible_files_q(user: User) -> Q:
-    """Files a user may download: their family's, or all of them for staff."""
-    if user.is_staff:
+    """Files a user may download: their own family's; every family's for the Secrétariat.
+
+    Any other staff account sees none but their own family's (if they are a parent too).
+    """
+    if sees_every_familys_files(user):
         return Q()
-    return Q(document__family_id=user.family_id) if user.family_id else Q(pk__in=[])
+    family_id = getattr(user, "family_id", None)
+    return Q(document__family_id=family_id) if family_id else Q(pk__in=[])

@@ -75,7 +75,7 @@ def test_saving_the_same_email_sends_no_notice(logged_in):
 def test_a_wrong_mobile_or_a_missing_email_is_refused_in_french(logged_in, parent):
     response = logged_in.post(reverse("accounts:account"), {"email": "", "mobile": "12"})
     html = response.content.decode()
-    assert "Saisissez un numéro de téléphone français" in html
+    assert "Saisissez un numéro de mobile français (06 ou 07)" in html
     assert "Ce champ est obligatoire." in html
     parent.refresh_from_db()
     assert parent.email == ADDRESS

@@ -2,6 +2,7 @@
 
 import datetime
 import os
+import re
 import subprocess
 import sys
 from decimal import Decimal
@@ -202,8 +203,10 @@ def test_french_catalog_is_complete(catalog):
     assert entries
     for entry in entries:
         assert "#, fuzzy" not in entry, entry
-        msgstr = entry.split("\nmsgstr ", 1)[1]
-        assert msgstr.strip() not in ('""', ""), entry
+        translations = re.split(r"\nmsgstr(?:\[\d+\])? ", entry)[1:]  # plurals: msgstr[n]
+        assert translations, entry
+        for msgstr in translations:
+            assert msgstr.strip() not in ('""', ""), entry
     assert catalog.with_suffix(".mo").exists()
 
 

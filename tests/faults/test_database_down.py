@@ -64,6 +64,7 @@ def portal(committed_demo, cluster, tmp_path):
         "PATH": "/usr/bin:/bin",
         "HOME": str(tmp_path),
         "DJANGO_SETTINGS_MODULE": "conservatoire.settings",
+        "DEBUG": "1",  # plain HTTP and the suite's cookie names (DEBUG is off unless set)
         "DATABASE_URL": cluster.url("portal"),
         "SECRET_KEY": settings.SECRET_KEY,
         "MEDIA_ROOT": str(tmp_path / "media"),

@@ -1,19 +1,23 @@
-"""The creditor of the direct debits (the conservatoire's régie), from settings.
+"""The creditor of the direct debits (the conservatoire's régie).
 
-``settings.BILLING_CREDITOR`` (a dict, optional) overrides any of the defaults
-below; the name and address default to ``settings.CONSERVATOIRE``. The default
-ICS and IBAN are structurally valid placeholders for the demo: production sets
-the real ones from the environment.
+Its name, address and SEPA creditor identifier (ICS) are the conservatoire's
+identity (:class:`conservatoire.models.Identity`, edited by staff in the admin;
+the settings only seed it). ``settings.BILLING_CREDITOR`` (a dict, optional)
+overrides the other defaults below (the régie's IBAN and BIC, the RUM prefix, the
+PayFiP client). The default IBAN is a structurally valid placeholder for the demo:
+production sets the real one from the environment.
 """
 
 from dataclasses import dataclass
 
 from django.conf import settings
 
+from conservatoire.models import Identity
+
 DEFAULTS = {
-    "name": "",  # settings.CONSERVATOIRE["name"]
-    "address": "",  # settings.CONSERVATOIRE["address"]
-    "ics": "FR72ZZZ123456",  # identifiant créancier SEPA (placeholder)
+    "name": "",  # the identity's
+    "address": "",  # the identity's
+    "ics": "FR72ZZZ123456",  # the identity's (seeded from BILLING_CREDITOR["ics"])
     "iban": "FR7610071690000000100012383",  # compte de la régie (placeholder)
     "bic": "TRPUFRP1XXX",
     "rum_prefix": "LIM",
@@ -39,7 +43,8 @@ class Creditor:
 def creditor() -> Creditor:
     values = dict(DEFAULTS)
     values.update(getattr(settings, "BILLING_CREDITOR", None) or {})
-    conservatoire = getattr(settings, "CONSERVATOIRE", {})
-    values["name"] = values["name"] or conservatoire.get("name", "Conservatoire")
-    values["address"] = values["address"] or conservatoire.get("address", "")
+    identity = Identity.current()
+    values["name"] = identity.name
+    values["address"] = identity.address
+    values["ics"] = identity.ics or values["ics"]
     return Creditor(**{key: str(values[key]) for key in DEFAULTS})

@@ -8,14 +8,14 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import pgettext, pgettext_lazy
 from schwifty import BIC, IBAN
 from schwifty import exceptions as schwifty_errors
 
 from .models import PaymentMode
 from .rules.brackets import GridData
 from .rules.schedule import last_start_date
-from .rules.sepa import compact_code
+from .rules.sepa import HOLDER_MAX_LENGTH, clean_holder, compact_code
 from .templatetags.billing_tags import long_date
 
 IBAN_MESSAGES = {
@@ -37,8 +37,20 @@ IBAN_MESSAGES = {
 }
 
 
+def bic_for_iban(iban: str) -> str:
+    """The BIC of a (valid) IBAN's bank, from schwifty's bank registry; empty when the
+    registry does not know the bank."""
+    try:
+        bic = IBAN(iban).bic
+    except schwifty_errors.SchwiftyException:
+        return ""
+    return str(bic) if bic else ""
+
+
 class IBANField(forms.CharField):
-    """An IBAN of the SEPA zone, returned compact and uppercase (``FR7630006…``)."""
+    """An IBAN of the SEPA zone, returned compact and uppercase (``FR7630006…``).
+
+    Typed on a phone: no autocorrection, capitals, the whole width of the screen."""
 
     default_error_messages = {
         "invalid": _(
@@ -55,7 +67,16 @@ class IBANField(forms.CharField):
 
     def widget_attrs(self, widget):
         attrs = super().widget_attrs(widget)
-        attrs.update({"autocomplete": "off", "spellcheck": "false", "inputmode": "text"})
+        attrs.update(
+            {
+                "autocomplete": "off",
+                "autocapitalize": "characters",
+                "spellcheck": "false",
+                "inputmode": "text",
+                "size": "34",
+                "class": "iban-input",
+            }
+        )
         return attrs
 
     def to_python(self, value):
@@ -91,6 +112,11 @@ class BICField(forms.CharField):
         kwargs.setdefault("label", _("BIC"))
         super().__init__(**kwargs)
 
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        attrs.update({"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"})
+        return attrs
+
     def to_python(self, value):
         value = super().to_python(value)
         return compact_code(value) if value else value
@@ -105,6 +131,28 @@ class BICField(forms.CharField):
             raise ValidationError(self.error_messages["invalid"], code="invalid") from exc
 
 
+class AccountHolderField(forms.CharField):
+    """The account holder's name, at most 70 characters (the SEPA limit for the debtor's
+    name), spaces tidied as :func:`billing.services.record_mandate` stores it."""
+
+    default_error_messages = {
+        "max_length": _(
+            "The account holder's name can have at most %(limit_value)d characters "
+            "(the limit of SEPA direct debits; it has %(show_value)d): abbreviate a first "
+            "name if needed."
+        ),
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", HOLDER_MAX_LENGTH)
+        kwargs.setdefault("label", _("Account holder"))
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return clean_holder(value) if value else value
+
+
 # --- The public simulator --------------------------------------------------------------------
 
 
@@ -114,8 +162,9 @@ class SimulatorForm(forms.Form):
         required=False,
         min_value=0,
         max_value=99999,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),  # digits keypad on phones
         help_text=_(
-            "Your 2025 quotient familial (CAF). Leave empty if you will not provide it: "
+            "Your quotient familial (CAF). Leave empty if you will not provide it: "
             "the highest line of the grid then applies."
         ),
         error_messages={
@@ -124,9 +173,7 @@ class SimulatorForm(forms.Form):
             "max_value": _("This quotient familial is too high."),
         },
     )
-    resident = forms.BooleanField(
-        label=pgettext_lazy("guide", "Resident of Limonest"), required=False
-    )
+    resident = forms.BooleanField(label=pgettext_lazy("guide", "Resident"), required=False)
     formula = forms.ChoiceField(
         label=pgettext_lazy("guide", "Formula"),
         error_messages={
@@ -150,9 +197,26 @@ class SimulatorForm(forms.Form):
         error_messages={"required": _("Choose a payment mode.")},
     )
 
-    def __init__(self, *args, grid: GridData, **kwargs):
+    def __init__(self, *args, grid: GridData, qf_year: int | None = None, commune="", **kwargs):
         super().__init__(*args, **kwargs)
         self.grid = grid
+        self.fields["payment_mode"].choices = [
+            (PaymentMode.ONCE, pgettext("guide", "Payment in one instalment")),
+            (
+                PaymentMode.MONTHLY,
+                pgettext("guide", "Automatic direct debit in %(number)s instalments")
+                % {"number": grid.payment_calendar.instalments},
+            ),
+        ]
+        if qf_year:
+            self.fields["qf"].help_text = _(
+                "Your %(year)s quotient familial (CAF). Leave empty if you will not provide it: "
+                "the highest line of the grid then applies."
+            ) % {"year": qf_year}
+        if commune:
+            self.fields["resident"].label = pgettext("guide", "Resident of %(commune)s") % {
+                "commune": commune
+            }
         self.fields["formula"].choices = [("", "—")] + [
             (code, grid.formula_names[code]) for code in grid.formula_codes()
         ]
@@ -161,7 +225,7 @@ class SimulatorForm(forms.Form):
         starts_on = self.cleaned_data.get("starts_on")
         if starts_on is None:
             return None
-        first, last = self.grid.year_start, last_start_date(self.grid.year_start)
+        first, last = self.grid.year_start, last_start_date(self.grid.payment_calendar)
         if not first <= starts_on <= last:
             raise ValidationError(
                 _("The start date must be between %(first)s and %(last)s."),

@@ -13,13 +13,16 @@ import secrets
 from collections.abc import Sequence
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from accounts.models import Family
 from conservatoire.models import SchoolYear
 from conservatoire.money import to_money
 
+from . import ledger
 from .conf import creditor
 from .models import FamilyBilling, Mandate, PaymentMode, TariffGrid
 from .rules.brackets import (
@@ -30,8 +33,8 @@ from .rules.brackets import (
     compute_estimate,
     finalize,
 )
-from .rules.schedule import schedule
-from .rules.sepa import compact_code
+from .rules.schedule import PaymentCalendar, schedule
+from .rules.sepa import HOLDER_MAX_LENGTH, clean_holder, compact_code
 from .tasks import send_prenotification
 
 RUM_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
@@ -73,17 +76,21 @@ def load_grid(school_year: SchoolYear) -> GridData:
         no_sibling_reduction=frozenset(no_reduction),
         reductions=reductions,
         pass_culture_amount=grid.pass_culture_amount,
+        calendar=PaymentCalendar.of(grid.school_year),
     )
 
 
 def latest_grid_year() -> SchoolYear | None:
-    """The school year of the most recent grid that has prices (the simulator's)."""
-    grid = (
-        TariffGrid.objects.filter(prices__isnull=False)
-        .select_related("school_year")
-        .order_by("-school_year__starts_on")
-        .first()
-    )
+    """The school year of the simulator's grid: the year families see, if
+    ``settings.FAMILY_SCHOOL_YEAR_PROVIDER`` names one and that year has prices (a
+    grid copied for a campaign being prepared stays out of sight), else the most
+    recent grid that has prices."""
+    grids = TariffGrid.objects.filter(prices__isnull=False).select_related("school_year")
+    provider = getattr(settings, "FAMILY_SCHOOL_YEAR_PROVIDER", "")
+    year = import_string(provider)() if provider else None
+    if year is not None:
+        grids = grids.filter(school_year=year)
+    grid = grids.order_by("-school_year__starts_on").first()
     return grid.school_year if grid else None
 
 
@@ -174,7 +181,8 @@ def final_estimate(
     family: Family, school_year: SchoolYear, estimate: Estimate | None = None
 ) -> Estimate | None:
     """What the family sees: the final amount and its schedule once staff set it
-    (with the estimate it replaces and the reason), otherwise ``estimate``.
+    (with the estimate it replaces and the reason), otherwise ``estimate``. Once
+    debits were sent, the schedule is the ledger's (:func:`billing.ledger.debit_schedule`).
 
     Without ``estimate``, the final amount is explained against the estimate
     the family validated (kept by :func:`record_estimate`).
@@ -186,27 +194,33 @@ def final_estimate(
         final = finalize(_stored_estimate(billing), billing.final_amount, billing.final_reason)
         if billing.estimated_total is None:  # nothing was estimated: nothing to compare
             final = dataclasses.replace(final, estimated_total=None)
-        return final
-    if estimate.payment_mode != billing.payment_mode:
-        estimate = dataclasses.replace(estimate, payment_mode=billing.payment_mode)
-    return finalize(estimate, billing.final_amount, billing.final_reason)
+    else:
+        if estimate.payment_mode != billing.payment_mode:
+            estimate = dataclasses.replace(estimate, payment_mode=billing.payment_mode)
+        final = finalize(estimate, billing.final_amount, billing.final_reason)
+    if billing.payment_mode == PaymentMode.MONTHLY and billing.debit_lines.exists():
+        # Debits already sent stay as they were: the ledger's schedule, not a fresh one.
+        final = dataclasses.replace(final, schedule=ledger.debit_schedule(billing))
+    return final
 
 
 def _stored_estimate(billing: FamilyBilling) -> Estimate:
     total = billing.estimated_total if billing.estimated_total is not None else Decimal("0.00")
     year_start = billing.school_year.starts_on
+    calendar = PaymentCalendar.of(billing.school_year)
     return Estimate(
         total=total,
         bracket_label="",
         bracket_kind=BracketKind.QF,
         lines=[],
-        schedule=schedule(total, billing.payment_mode, year_start, billing.starts_on),
+        schedule=schedule(total, billing.payment_mode, calendar, billing.starts_on),
         deduction=Decimal("0.00"),
         subtotal=total,
         payment_mode=billing.payment_mode,
         year_start=year_start,
         starts_on=billing.starts_on,
         school_year_label=billing.school_year.label,
+        calendar=calendar,
     )
 
 
@@ -256,6 +270,14 @@ def _create_mandate(family: Family, **fields) -> Mandate:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+def has_signed_mandate(family: Family) -> bool:
+    """Whether the family's current mandate can be debited: an account and a signature
+    date (what ``backoffice.exports`` checks before a debit). Otherwise a family paying
+    by direct debit still has its mandate to sign and send."""
+    mandate = Mandate.objects.current_for(family)
+    return bool(mandate and mandate.iban and mandate.signed_on)
+
+
 def reserve_mandate(family: Family) -> Mandate:
     """The mandate to print for the family: its current one, or a new reference."""
     with transaction.atomic():
@@ -278,10 +300,12 @@ def record_mandate(
 
     A reserved mandate (printed blank) is completed; the same account keeps its
     mandate; a new account gets a new mandate (a new RUM), as SEPA requires.
+    The holder's name is at most 70 characters (``AccountHolderField`` says so to
+    the family): a longer one is refused, never cut.
     """
     iban = compact_code(iban)
     bic = compact_code(bic)
-    holder = " ".join(holder.split())[:70]
+    holder = _checked_holder(holder)
     with transaction.atomic():
         Family.objects.select_for_update().filter(pk=family.pk).first()
         mandate = Mandate.objects.current_for(family)
@@ -292,3 +316,38 @@ def record_mandate(
             mandate.save(update_fields=["iban", "bic", "holder", "signed_on"])
             return mandate
         return _create_mandate(family, iban=iban, bic=bic, holder=holder, signed_on=signed_on)
+
+
+def amend_mandate(
+    mandate: Mandate, *, iban: str, bic: str = "", holder: str | None = None
+) -> Mandate:
+    """Record a change of the debtor's account as an amendment of ``mandate``.
+
+    A new mandate row (a new RUM) whose ``amended_from`` is ``mandate``: it keeps
+    the signature date of the mandate it amends, and its first debit tells the
+    bank the original RUM and account (or, for another bank, ``SMNDA`` and a
+    first debit, FRST). The amended mandate stays as it was, for the record.
+    """
+    iban = compact_code(iban)
+    if not iban:
+        raise ValueError("An amendment needs the new IBAN.")
+    if iban == mandate.iban:
+        raise ValueError("The new IBAN is the mandate's own.")
+    holder = _checked_holder(mandate.holder if holder is None else holder)
+    with transaction.atomic():
+        Family.objects.select_for_update().filter(pk=mandate.family_id).first()
+        return _create_mandate(
+            mandate.family,
+            iban=iban,
+            bic=compact_code(bic),
+            holder=holder,
+            signed_on=mandate.signed_on,
+            amended_from=mandate,
+        )
+
+
+def _checked_holder(holder: str) -> str:
+    holder = clean_holder(holder)
+    if len(holder) > HOLDER_MAX_LENGTH:
+        raise ValueError(f"The account holder's name exceeds {HOLDER_MAX_LENGTH} characters.")
+    return holder

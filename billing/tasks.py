@@ -2,8 +2,10 @@
 
 SEPA requires the debtor to know the amount and date of each debit at least 14
 days before it. Once staff set a family's final amount, ``send_prenotification``
-emails the schedule (through the outbox); ``send_due_prenotifications`` (Celery
-beat, daily) catches any family the broker missed or whose amount changed.
+emails the debits to come as the ledger has them (those already sent to the bank,
+then what is left spread over the months left) and what was already debited;
+``send_due_prenotifications`` (Celery beat, daily) catches any family the broker
+missed or whose amount changed.
 """
 
 import logging
@@ -13,8 +15,10 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from accounts.emails import family_recipients
 from conservatoire.emails import queue_email
 
+from . import ledger
 from .conf import creditor
 from .models import FamilyBilling, Mandate, PaymentMode
 
@@ -38,10 +42,10 @@ def send_prenotification(billing_pk: int) -> str:
         if billing.prenotified_total == billing.final_amount:
             return "already sent"
         today = timezone.localdate()
-        instalments = [i for i in billing.schedule() if i.due_on >= today]
+        instalments = ledger.upcoming_debits(billing, today)
         if not instalments:
             return "nothing due"
-        recipients = billing.family.contact_emails()
+        recipients, greeting = family_recipients(billing.family)
         if not recipients:
             logger.warning("Family billing %s: no responsible email to pre-notify.", billing_pk)
             return "no recipient"
@@ -58,6 +62,8 @@ def send_prenotification(billing_pk: int) -> str:
                 "mandate": mandate,
                 "creditor": creditor(),
                 "reason": billing.final_reason,
+                "already_debited": ledger.debited_before(billing, today),
+                **greeting,
             },
         )
         billing.prenotified_at = timezone.now()

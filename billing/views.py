@@ -1,6 +1,5 @@
 """Billing pages: the public tariff simulator and the family's SEPA mandate PDF."""
 
-from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404, HttpResponse
 from django.utils import timezone
@@ -8,6 +7,7 @@ from django.utils.translation import pgettext
 from django.views import View
 from django.views.generic import FormView
 
+from conservatoire.models import Identity
 from conservatoire.pdf import render_pdf
 
 from . import services
@@ -34,7 +34,12 @@ class SimulatorView(FormView):
         return super().get_form(form_class)
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "grid": self.grid}
+        return {
+            **super().get_form_kwargs(),
+            "grid": self.grid,
+            "qf_year": self.school_year.qf_year,
+            "commune": Identity.current().commune,
+        }
 
     def post(self, request, *args, **kwargs):
         if self.grid is None:
@@ -94,7 +99,7 @@ class MandatePDFView(LoginRequiredMixin, View):
             "family": family,
             "debtor_name": mandate.holder or _debtor_name(family, responsibles, request.user),
             "creditor": creditor(),
-            "conservatoire": settings.CONSERVATOIRE,
+            "conservatoire": Identity.current(),
             "today": timezone.localdate(),
             "iban_groups": iban_groups(mandate.iban),
             "bic_chars": list(mandate.bic.ljust(11)) if mandate.bic else [""] * 11,

@@ -1,14 +1,18 @@
-"""Staff forms: the final amount (with its reason), a mandate, the exports, the grid import."""
+"""Staff forms: the final amount (with its reason), a mandate and its amendment, the
+exports, a rejected debit, the grid import."""
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from conservatoire.models import SchoolYear
 
-from ..forms import BICField, IBANField
-from ..models import FamilyBilling, Mandate
-from ..rules.schedule import debit_dates
+from ..forms import AccountHolderField, BICField, IBANField
+from ..models import FamilyBilling, Mandate, RejectionReason, RejectionResolution
+from ..rules.schedule import PaymentCalendar, debit_dates
+from ..templatetags.billing_tags import de_month
 
 
 class FamilyBillingAdminForm(forms.ModelForm):
@@ -77,9 +81,16 @@ class ExportForm(forms.Form):
         if not self.cleaned_data.get("month"):
             self.add_error("month", _("Choose the month of the debits."))
             return False
-        year = self.cleaned_data["school_year"]
-        if self.cleaned_data["month"] not in debit_dates(year.starts_on):
-            self.add_error("month", _("Debits run from November to July of the school year."))
+        calendar = PaymentCalendar.of(self.cleaned_data["school_year"])
+        if self.cleaned_data["month"] not in debit_dates(calendar):
+            self.add_error(
+                "month",
+                _("Debits run from %(de_first)s to %(last)s of the school year.")
+                % {
+                    "de_first": de_month(calendar.first_debit_on, "F"),
+                    "last": date_format(calendar.last_debit_on, "F"),
+                },
+            )
             return False
         return True
 
@@ -98,9 +109,83 @@ class GridImportForm(forms.Form):
 
 
 class MandateAdminForm(forms.ModelForm):
+    """Family and IBAN are set once: a recorded mandate keeps them (a new account is a
+    new mandate or an amendment); a reserved mandate (no IBAN yet) gets its IBAN."""
+
     iban = IBANField(required=False)
     bic = BICField(required=False)
+    holder = AccountHolderField(required=False)
 
     class Meta:
         model = Mandate
         fields = ["family", "rum", "holder", "iban", "bic", "signed_on"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields.pop("family", None)
+            if self.instance.iban:
+                self.fields.pop("iban", None)
+
+
+class AmendmentForm(forms.Form):
+    """The family's new account, recorded as an amendment of its mandate."""
+
+    iban = IBANField(label=_("New IBAN"))
+    bic = BICField(required=False)
+    holder = AccountHolderField()
+
+    def __init__(self, *args, mandate: Mandate, **kwargs):
+        kwargs.setdefault("initial", {"holder": mandate.holder})
+        super().__init__(*args, **kwargs)
+        self.mandate = mandate
+
+    def clean_iban(self):
+        iban = self.cleaned_data["iban"]
+        if iban == self.mandate.iban:
+            raise ValidationError(_("This is the mandate's current IBAN."))
+        return iban
+
+
+class RejectionForm(forms.Form):
+    """The R-transaction the bank reported for a debit, and what to do with the amount."""
+
+    reason = forms.ChoiceField(label=_("Reason code"), choices=RejectionReason.choices)
+    rejected_on = forms.DateField(
+        label=_("Rejected on"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+        help_text=_("The date of the bank's reject or return notice."),
+    )
+    resolution = forms.ChoiceField(
+        label=_("Follow-up"),
+        choices=RejectionResolution.choices,
+        initial=RejectionResolution.REPRESENT,
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, line, **kwargs):
+        """A debit already rejected: only its follow-up may change."""
+        if line.rejected_on is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "reason": line.rejection_reason,
+                    "rejected_on": line.rejected_on,
+                    "resolution": line.resolution,
+                },
+            )
+        super().__init__(*args, **kwargs)
+        self.line = line
+        if line.rejected_on is not None:
+            self.fields["reason"].disabled = True
+            self.fields["rejected_on"].disabled = True
+
+    def clean_rejected_on(self):
+        rejected_on = self.cleaned_data["rejected_on"]
+        exported_on = timezone.localtime(self.line.batch.created_at).date()
+        if rejected_on < exported_on:
+            raise ValidationError(_("The debit was exported after this date."))
+        if rejected_on > timezone.localdate():
+            raise ValidationError(_("This date is in the future."))
+        return rejected_on

@@ -27,7 +27,15 @@ from django.utils.translation import gettext as _
 
 from conservatoire.money import to_money
 
-from .schedule import INSTALMENTS, PAYMENT_MODES, Instalment, months_due, prorate, schedule
+from .schedule import (
+    INSTALMENTS,
+    PAYMENT_MODES,
+    Instalment,
+    PaymentCalendar,
+    months_due,
+    prorate,
+    schedule,
+)
 
 ZERO = Decimal("0.00")
 HUNDRED = Decimal(100)
@@ -173,6 +181,12 @@ class GridData:
     no_sibling_reduction: frozenset[str] = frozenset()
     reductions: Mapping[int, Decimal] = field(default_factory=dict)
     pass_culture_amount: Decimal = ZERO
+    # The school year's payment dates and count (None: the family guide's).
+    calendar: PaymentCalendar | None = None
+
+    @property
+    def payment_calendar(self) -> PaymentCalendar:
+        return self.calendar or PaymentCalendar.default(self.year_start)
 
     def formula_codes(self) -> list[str]:
         """Codes of the formulas priced in this grid, in the order of their names map."""
@@ -208,15 +222,16 @@ class EstimateLine:
     reduction_percent: Decimal
     reduction: Decimal
     amount: Decimal
+    instalments: int = INSTALMENTS  # the year's: ``ninths`` are parts of it
 
     @property
     def is_prorated(self) -> bool:
-        return self.ninths < INSTALMENTS
+        return self.ninths < self.instalments
 
     @property
     def proration(self) -> str:
         """``"7/9"``."""
-        return f"{self.ninths}/{INSTALMENTS}"
+        return f"{self.ninths}/{self.instalments}"
 
 
 @dataclass(frozen=True)
@@ -235,6 +250,12 @@ class Estimate:
     is_final: bool = False
     estimated_total: Decimal | None = None  # when final: the estimate it replaces
     final_reason: str = ""
+    calendar: PaymentCalendar | None = None  # the school year's (None: the guide's)
+
+    @property
+    def instalments(self) -> int:
+        """The number of direct debits of the school year (9)."""
+        return (self.calendar or PaymentCalendar.default(self.year_start)).instalments
 
     @property
     def difference(self) -> Decimal | None:
@@ -292,6 +313,7 @@ def compute_estimate(
     )
     bracket_key = choice.bracket.key if choice.bracket else None
 
+    calendar = grid.payment_calendar
     priced = []
     for item in enrolments:
         try:
@@ -300,8 +322,8 @@ def compute_estimate(
             raise UnknownPrice(
                 f"No price for formula {item.formula_code!r} in bracket {bracket_key!r}"
             ) from None
-        ninths = months_due(item.starts_on, grid.year_start)
-        priced.append((item, to_money(base), ninths, prorate(base, ninths)))
+        ninths = months_due(item.starts_on, calendar)
+        priced.append((item, to_money(base), ninths, prorate(base, ninths, calendar.instalments)))
 
     # Sibling ranks: students ordered from the most to the least expensive
     # (their reducible enrolments, after proration); equal costs keep their order.
@@ -333,6 +355,7 @@ def compute_estimate(
                 reduction_percent=percent,
                 reduction=reduction,
                 amount=prorated - reduction,
+                instalments=calendar.instalments,
             )
         )
 
@@ -345,13 +368,14 @@ def compute_estimate(
         bracket_label=choice.bracket.label if choice.bracket else "",
         bracket_kind=choice.kind,
         lines=lines,
-        schedule=schedule(total, payment_mode, grid.year_start, start),
+        schedule=schedule(total, payment_mode, calendar, start),
         deduction=deduction,
         subtotal=subtotal,
         payment_mode=payment_mode,
         year_start=grid.year_start,
         starts_on=start,
         school_year_label=grid.school_year_label,
+        calendar=grid.calendar,
     )
 
 
@@ -365,7 +389,10 @@ def finalize(estimate: Estimate, final_amount: Decimal, reason: str) -> Estimate
         estimate,
         total=final_amount,
         schedule=schedule(
-            final_amount, estimate.payment_mode, estimate.year_start, estimate.starts_on
+            final_amount,
+            estimate.payment_mode,
+            estimate.calendar or estimate.year_start,
+            estimate.starts_on,
         ),
         is_final=True,
         estimated_total=estimated,

@@ -1,4 +1,4 @@
-"""``{% load billing_tags %}``: dates the French way (``1er novembre 2025``)."""
+"""``{% load billing_tags %}``: dates the French way (``1er novembre 2025``, ``d’octobre``)."""
 
 import datetime
 
@@ -17,3 +17,19 @@ def long_date(value: datetime.date | None) -> str:
     if value.day == 1 and (translation.get_language() or "").startswith("fr"):
         text = "1er" + text[1:]
     return text
+
+
+@register.filter
+def de_month(value: datetime.date | None, fmt: str = "F Y") -> str:
+    """``date(2025, 11, 1)`` → ``"de novembre 2025"``, ``date(2026, 10, 1)`` → ``"d’octobre
+    2026"``: the month after "de", which elides before a vowel (avril, août, octobre).
+
+    The msgids carry the phrase as one placeholder (``"from %(de_month)s"``, French
+    ``"à partir %(de_month)s"``); outside French it is the month alone.
+    """
+    if not value:
+        return ""
+    text = formats.date_format(value, fmt)
+    if not (translation.get_language() or "").startswith("fr"):
+        return text
+    return ("d\u2019" if text[:1].lower() in "aàâeéèêiîoôuy" else "de ") + text

@@ -32,3 +32,27 @@ class MandateFactory(factory.django.DjangoModelFactory):
     bic = VALID_BIC
     holder = "Claire Martin"
     signed_on = datetime.date(2025, 6, 20)
+
+
+def ready_family(school_year, name="Martin", final=None, **mandate):
+    """A direct-debit family whose debits can leave: final amount, signed mandate,
+    schedule pre-notified on 1 October 2025 (the ``school_year`` fixture's year)."""
+    from django.utils import timezone
+
+    from tests.factories import ResponsibleFactory
+
+    final = final or Decimal("480.00")
+    family = FamilyFactory(name=name)
+    ResponsibleFactory(family=family, email=f"{name.lower()}@example.org")
+    billing = FamilyBillingFactory(
+        family=family,
+        school_year=school_year,
+        payment_mode=PaymentMode.MONTHLY,
+        estimated_total=final,
+        final_amount=final,
+        final_reason="Tarif QF",
+        prenotified_at=timezone.make_aware(datetime.datetime(2025, 10, 1, 9, 0)),
+        prenotified_total=final,
+    )
+    MandateFactory(family=family, **mandate)
+    return billing

@@ -232,13 +232,11 @@ def test_the_exports_download(admin_client, school_year, november_family):
     assert 'filename="prelevements-2025-11.csv"' in debits["Content-Disposition"]
     assert VALID_IBAN in debits.content.decode("utf-8-sig")
 
-    sepa = export(
-        admin_client, "sepa_xml", school_year=school_year.pk, collection_date="2025-11-04"
-    )
-    assert 'filename="sepa-2025-11-04.xml"' in sepa["Content-Disposition"]
+    sepa = export(admin_client, "sepa_xml", school_year=school_year.pk)
+    assert 'filename="sepa-2025-11-01.xml"' in sepa["Content-Disposition"]
     schema = Path(sepaxml.__file__).parent / "schemas" / "pain.008.001.08.xsd"
     xmlschema.XMLSchema(str(schema)).validate(sepa.content.decode())
-    assert "<ReqdColltnDt>2025-11-04</ReqdColltnDt>" in sepa.content.decode()
+    assert "<ReqdColltnDt>2025-11-01</ReqdColltnDt>" in sepa.content.decode()
 
     invoices = export(admin_client, "invoices_csv", school_year=school_year.pk)
     assert 'filename="factures-2025-2026.csv"' in invoices["Content-Disposition"]
@@ -271,12 +269,11 @@ def test_staff_see_the_full_iban_in_the_mandate_list(admin_client):
     assert VALID_IBAN in page
 
 
-def test_an_invalid_iban_is_refused_in_admin(admin_client):
-    mandate = MandateFactory()
+def test_an_invalid_iban_is_refused_in_admin(admin_client, family):
     response = admin_client.post(
-        reverse("admin:billing_mandate_change", args=[mandate.pk]),
+        reverse("admin:billing_mandate_add"),
         {
-            "family": mandate.family_id,
+            "family": family.pk,
             "holder": "X",
             "iban": "FR7630006000011234567890188",
             "bic": "",

@@ -94,9 +94,11 @@ def test_one_payment_says_how_to_pay(grid_data, school_year):
         grid=grid_data,
     )
     page = render(estimate)
-    assert "Tarif : hors commune" in page
+    assert "Tarif : hors commune (non-résident de Limonest)" in page
     assert "Règlement en 1 fois" in page and "25 octobre 2025 420,00\u00a0€" in page
-    assert "www.payfip.gouv.fr" in page
+    assert "PayFiP ( payfip.gouv.fr )" in page  # the tags stripped: the link
+    raw = render_to_string("billing/_estimate.html", {"estimate": estimate})
+    assert '<a href="https://www.payfip.gouv.fr">payfip.gouv.fr</a>' in raw
 
 
 def test_the_first_of_the_month_is_written_the_french_way():

@@ -14,12 +14,12 @@ from django.utils import timezone
 
 from billing.backoffice import exports
 from billing.conf import creditor
-from billing.models import PaymentMode
+from billing.models import CollectionBatch, PaymentMode
 from billing.rules.sepa import payfip_reference
 from conservatoire.spreadsheets import escape_cell
 from tests.factories import FamilyFactory, ResponsibleFactory
 
-from .factories import FamilyBillingFactory, MandateFactory
+from .factories import FamilyBillingFactory, ready_family
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -51,24 +51,6 @@ def rows(content: bytes) -> list[list[str]]:
 )
 def test_escape_cell(value, cell):
     assert escape_cell(value) == cell
-
-
-def ready_family(school_year, name="Martin", final=None, **mandate):
-    final = final or D("480.00")
-    family = FamilyFactory(name=name)
-    ResponsibleFactory(family=family, email=f"{name.lower()}@example.org")
-    billing = FamilyBillingFactory(
-        family=family,
-        school_year=school_year,
-        payment_mode=PaymentMode.MONTHLY,
-        estimated_total=final,
-        final_amount=final,
-        final_reason="Tarif QF",
-        prenotified_at=timezone.make_aware(datetime.datetime(2025, 10, 1, 9, 0)),
-        prenotified_total=final,
-    )
-    MandateFactory(family=family, **mandate)
-    return billing
 
 
 def test_the_debits_of_a_month_say_what_blocks_each(school_year):
@@ -107,7 +89,8 @@ def test_a_late_start_has_no_debit_before_its_first_month(school_year):
 
 def test_the_debits_csv_is_french_and_escaped(school_year):
     ready_family(school_year, "=cmd|' /C calc'!A0", holder="@Titulaire")
-    content = exports.debits_csv(exports.monthly_debits(school_year, NOVEMBER))
+    ready_family(school_year, "Blocked", signed_on=None)  # not in the batch
+    content = bytes(exports.export_month(school_year, NOVEMBER).csv_file)
     header, line = rows(content)
     assert header == [
         "Famille",
@@ -116,16 +99,17 @@ def test_the_debits_csv_is_french_and_escaped(school_year):
         "Titulaire du compte",
         "IBAN",
         "BIC",
-        "Échéance",
+        "Date de prélèvement",
         "Prélèvement n°",
+        "Séquence",
         "Montant",
-        "Montant définitif",
-        "Problème",
+        "Dont impayé représenté",
+        "Référence de bout en bout",
     ]
     assert line[0] == "'=cmd|' /C calc'!A0"
     assert line[3] == "'@Titulaire"
     assert line[4] == "FR7630006000011234567890189"  # staff export: the full IBAN
-    assert line[6:10] == ["01/11/2025", "1/9", "53,36", "oui"]
+    assert line[6:11] == ["01/11/2025", "1/9", "FRST", "53,36", "0,00"]
 
 
 def test_the_sepa_file_validates_against_the_pain_008_001_08_schema(school_year):
@@ -133,9 +117,9 @@ def test_the_sepa_file_validates_against_the_pain_008_001_08_schema(school_year)
     ready_family(school_year, "Bernard", bic="")  # no BIC: NOTPROVIDED
     ready_family(school_year, "Éloïse-Dupré", iban="DE89370400440532013000", bic="COBADEFFXXX")
     ready_family(school_year, "Blocked", signed_on=None)
-    debits = exports.monthly_debits(school_year, NOVEMBER)
     collection = datetime.date(2025, 11, 5)
-    xml = exports.sepa_xml(debits, collection, validate=False)
+    batch = exports.export_month(school_year, NOVEMBER, collection)
+    xml = bytes(batch.sepa_file)
 
     schema = xmlschema.XMLSchema(str(XSD))
     schema.validate(xml.decode())  # raises on any error
@@ -149,6 +133,9 @@ def test_the_sepa_file_validates_against_the_pain_008_001_08_schema(school_year)
     assert root.findtext(".//p:CdtrSchmeId/p:Id/p:PrvtId/p:Othr/p:Id", namespaces=NS) == (
         creditor().ics
     )
+    assert root.findtext("p:CstmrDrctDbtInitn/p:GrpHdr/p:MsgId", namespaces=NS) == (
+        batch.message_id
+    )
     rums = {e.text for e in root.iterfind(".//p:MndtId", NS)}
     assert len(rums) == 3
     names = {e.text for e in root.iterfind(".//p:Dbtr/p:Nm", NS)}
@@ -158,7 +145,8 @@ def test_the_sepa_file_validates_against_the_pain_008_001_08_schema(school_year)
 def test_nothing_to_export_is_an_error(school_year):
     ready_family(school_year, "Blocked", signed_on=None)
     with pytest.raises(exports.NothingToExport):
-        exports.sepa_xml(exports.monthly_debits(school_year, NOVEMBER), NOVEMBER)
+        exports.export_month(school_year, NOVEMBER)
+    assert not CollectionBatch.objects.exists()
 
 
 def test_the_invoices_of_one_off_payers_carry_their_payfip_reference(school_year):

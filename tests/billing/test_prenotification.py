@@ -1,9 +1,11 @@
 """Pre-notification of the debit schedule (Celery tasks, through the outbox)."""
 
+import datetime
 from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from billing import tasks
 from billing.models import PaymentMode
@@ -103,3 +105,51 @@ def test_the_daily_task_catches_every_family_not_yet_notified(billing, future_ye
     assert billing.prenotified_total == D("480.00")
     with committed():
         assert tasks.send_due_prenotifications() == 0
+
+
+def test_a_changed_amount_mid_year_notifies_the_debits_from_the_ledger(billing, future_year):
+    """Two debits sent for 480 €, then 600 €: the email lists them, then the new plan."""
+    from billing.backoffice import exports
+
+    year = future_year.starts_on.year
+    with committed():
+        tasks.send_prenotification(billing.pk)
+    billing.refresh_from_db()
+    billing.prenotified_at = billing.prenotified_at - datetime.timedelta(days=400)
+    billing.save()
+    for month in (11, 12):
+        exports.export_month(future_year, datetime.date(year, month, 1))
+    billing.final_amount = D("600.00")
+    billing.save()
+
+    with committed():
+        assert tasks.send_prenotification(billing.pk) == "sent"
+
+    body = OutboxEmail.objects.filter(kind="billing_prenotification").latest("pk").body_text
+    assert "600,00\u00a0€" in body
+    assert f"1er novembre {year} : 53,36\u00a0€" in body  # sent already, not collected yet
+    assert f"1er décembre {year} : 53,33\u00a0€" in body
+    assert f"1er janvier {year + 1} : 70,49\u00a0€" in body  # (600 − 106,69) over 7
+    assert f"1er juillet {year + 1} : 70,47\u00a0€" in body
+
+
+def test_the_email_says_what_was_already_debited(billing, future_year, monkeypatch):
+    from billing.backoffice import collections, exports
+
+    year = future_year.starts_on.year
+    billing.prenotified_at = timezone.now() - datetime.timedelta(days=400)
+    billing.prenotified_total = billing.final_amount
+    billing.save()
+    batch = exports.export_month(future_year, datetime.date(year, 11, 1))
+    collections.mark_collected(batch, by=None, today=batch.collection_date)
+    billing.final_amount = D("500.00")
+    billing.save()
+    monkeypatch.setattr(tasks.timezone, "localdate", lambda: datetime.date(year, 11, 20))
+
+    with committed():
+        assert tasks.send_prenotification(billing.pk) == "sent"
+
+    body = OutboxEmail.objects.get(kind="billing_prenotification").body_text
+    assert "53,36\u00a0€ ont déjà été prélevés." in body
+    assert f"1er novembre {year}" not in body
+    assert f"1er décembre {year} : 55,83\u00a0€" in body  # (500 − 53,36) over 8

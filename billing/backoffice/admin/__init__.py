@@ -4,4 +4,4 @@ Importing this package registers every model admin of the app; Django's admin
 autodiscovery reaches it through ``billing/admin.py``.
 """
 
-from . import families, grids  # noqa: F401
+from . import collections, families, grids  # noqa: F401

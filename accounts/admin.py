@@ -5,8 +5,23 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
+from .emails import notify_email_changed
 from .models import Family, PasswordResetRequest, Responsible, Student, User
 from .services import queue_access_emails
+
+
+def stored_emails(pks) -> dict[int, str]:
+    return dict(User.objects.filter(pk__in=pks).values_list("pk", "email"))
+
+
+class EmailChangeNoticeMixin:
+    """Staff who change a responsible's email: the former address is told, as the account
+    page tells it (``accounts.emails.notify_email_changed``)."""
+
+    def save_model(self, request, obj, form, change):
+        old_email = stored_emails([obj.pk]).get(obj.pk, "") if change else ""
+        super().save_model(request, obj, form, change)
+        notify_email_changed(obj, old_email)
 
 
 def report_access_sending(modeladmin, request, queued: int, skipped: int) -> None:
@@ -73,6 +88,16 @@ class FamilyAdmin(SimpleHistoryAdmin):
             .annotate(access_sent_max=Max("responsibles__access_sent_at"))
         )
 
+    def save_formset(self, request, form, formset, change):
+        """The responsibles' rows: a changed email is told to the former address."""
+        if formset.model is not User:
+            return super().save_formset(request, form, formset, change)
+        old = stored_emails([f.instance.pk for f in formset.forms if f.instance.pk])
+        super().save_formset(request, form, formset, change)
+        for user, fields in formset.changed_objects:
+            if "email" in fields:
+                notify_email_changed(user, old.get(user.pk, ""))
+
     @admin.display(description=_("access last sent"), ordering="access_sent_max", empty_value="—")
     def access_last_sent(self, family):
         return family.access_sent_max
@@ -94,7 +119,7 @@ class StudentAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin, SimpleHistoryAdmin):
+class UserAdmin(EmailChangeNoticeMixin, DjangoUserAdmin, SimpleHistoryAdmin):
     """Every login (staff included); families are managed under "Responsables"."""
 
     list_display = ["username", "first_name", "last_name", "email", "is_staff", "is_active"]
@@ -110,7 +135,7 @@ Responsible._meta.simple_history_manager_attribute = User._meta.simple_history_m
 
 
 @admin.register(Responsible)
-class ResponsibleAdmin(SimpleHistoryAdmin):
+class ResponsibleAdmin(EmailChangeNoticeMixin, SimpleHistoryAdmin):
     list_display = [
         "username",
         "last_name",

@@ -12,7 +12,7 @@ from conservatoire.email_building import portal_url, register_builder, render_em
 from conservatoire.emails import queue_email
 
 from .identifiers import generate_password
-from .models import PasswordResetRequest, User
+from .models import Family, PasswordResetRequest, User
 
 TEMPORARY_PASSWORD_BUILDER = "accounts.temporary_password"  # noqa: S105 (a builder name)
 ACCESS_BUILDER = "accounts.access"
@@ -30,11 +30,33 @@ def links() -> dict:
     }
 
 
+def display_name(user: User) -> str:
+    return user.get_full_name() or user.username
+
+
+def greeting(user: User) -> dict:
+    """The context of ``emails/base.html``'s greeting: "Bonjour Claire Martin,"."""
+    return {"greeting_names": [display_name(user)]}
+
+
+def family_recipients(family: Family) -> tuple[list[str], dict]:
+    """Who receives an email about the family, and its greeting (one query).
+
+    The addresses of the active responsibles (one each, sorted) and
+    ``{"greeting_names": [...]}``, their names: one email greets them all
+    ("Bonjour Claire Martin et Marc Martin,").
+    """
+    responsibles = list(family.responsibles.filter(is_active=True).exclude(email="").order_by("pk"))
+    addresses = sorted({user.email for user in responsibles})
+    return addresses, {"greeting_names": [display_name(user) for user in responsibles]}
+
+
 @register_builder(ACCESS_BUILDER)
 def build_access_email(user_pk: int) -> tuple[list[str], str, str, str]:
     """The identifier and the portal's address (no password: "Mot de passe perdu" gives one)."""
     user = User.objects.get(pk=user_pk)
-    subject, text, html = render_email("accounts/emails/access", {"user": user, **links()})
+    context = {"user": user, **greeting(user), **links()}
+    subject, text, html = render_email("accounts/emails/access", context)
     return [user.email], subject, text, html
 
 
@@ -57,6 +79,7 @@ def build_temporary_password_email(reset_pk: int) -> tuple[list[str], str, str, 
         "user": user,
         "password": password,
         "expires_at": user.temporary_password_expires_at,
+        **greeting(user),
         **links(),
     }
     subject, text, html = render_email("accounts/emails/temporary_password", context)
@@ -70,16 +93,18 @@ def notify_password_changed(user: User) -> None:
             "accounts.password_changed",
             [user.email],
             "accounts/emails/password_changed",
-            {"user": user, "changed_at": timezone.now(), **links()},
+            {"user": user, "changed_at": timezone.now(), **greeting(user), **links()},
         )
 
 
 def notify_email_changed(user: User, old_email: str) -> None:
-    """Tell the former address that the account's email changed."""
-    if old_email:
+    """Tell the former address that the account's email changed (wherever it changed: the
+    account page, the wizard, the admin, an import). Nothing when ``old_email`` is empty or
+    the same address written in another case."""
+    if old_email and old_email.strip().casefold() != user.email.strip().casefold():
         queue_email(
             "accounts.email_changed",
             [old_email],
             "accounts/emails/email_changed",
-            {"user": user, "changed_at": timezone.now(), **links()},
+            {"user": user, "changed_at": timezone.now(), **greeting(user), **links()},
         )

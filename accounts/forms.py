@@ -9,11 +9,20 @@ from django.utils.translation import pgettext_lazy
 from .models import User, french_number
 
 
+class PhoneInput(forms.TextInput):
+    """``<input type="tel">``: the phone keypad on a phone. Give it an ``autocomplete``
+    saying whose number it is ("tel" for the family's own, a section for another's)."""
+
+    input_type = "tel"
+
+
 class FrenchPhoneField(forms.CharField):
     """A phone number typed as the family likes ("0612345678", "+33 6 12…"), cleaned to
     the national writing "06 12 34 56 78" when it is a French number, so that the recap,
     the PDFs and the exports show it so. Its ``validators`` (``french_mobile_validator``,
     ``french_phone_validator``) say which numbers it accepts."""
+
+    widget = PhoneInput
 
     def clean(self, value):
         value = super().clean(value)
@@ -99,7 +108,7 @@ class AccountDetailsForm(forms.ModelForm):
         labels = {"email": pgettext_lazy("guide", "Email"), "mobile": _("Mobile phone")}
         widgets = {
             "email": forms.EmailInput(attrs={"autocomplete": "email"}),
-            "mobile": forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+            "mobile": PhoneInput(attrs={"autocomplete": "tel"}),
         }
 
     def __init__(self, *args, **kwargs):

@@ -53,6 +53,18 @@ def french_phone_validator(value) -> None:
         raise ValidationError(FRENCH_PHONE_ERROR, code="invalid")
 
 
+def imported_values_field() -> models.JSONField:
+    """What the last import of last year's file said of an object, ``{field: text}``.
+
+    A stored value that differs from it was changed here since (by the family or the
+    secretariat): a later import does not overwrite it unless staff choose so
+    (``reinscription.backoffice.imports.conflicts``). Kept out of the history.
+    """
+    return models.JSONField(
+        _("values of the last import"), default=dict, blank=True, editable=False
+    )
+
+
 class SchoolLevel(models.TextChoices):
     """A French list of school levels, from maternelle to supérieur, plus adult."""
 
@@ -96,7 +108,8 @@ class Family(models.Model):
         _("identifier in the previous tool"), max_length=50, blank=True, db_index=True
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    history = HistoricalRecords()
+    imported_values = imported_values_field()
+    history = HistoricalRecords(excluded_fields=["imported_values"])
 
     class Meta:
         verbose_name = _("family")
@@ -169,7 +182,10 @@ class User(AbstractUser):
         _("temporary password expires at"), null=True, blank=True
     )
     must_change_password = models.BooleanField(_("must choose a password"), default=False)
-    history = HistoricalRecords(excluded_fields=["password", "temporary_password", "last_login"])
+    imported_values = imported_values_field()
+    history = HistoricalRecords(
+        excluded_fields=["password", "temporary_password", "last_login", "imported_values"]
+    )
 
     objects = IdentifierUserManager()
 
@@ -318,7 +334,8 @@ class Student(models.Model):
     legacy_id = models.CharField(
         _("identifier in the previous tool"), max_length=50, blank=True, db_index=True
     )
-    history = HistoricalRecords()
+    imported_values = imported_values_field()
+    history = HistoricalRecords(excluded_fields=["imported_values"])
 
     class Meta:
         verbose_name = _("student")

@@ -34,6 +34,9 @@ RESET_ANSWER_SECONDS = 0.5
 # A login with the emailed password leaves this long to choose a new one.
 PASSWORD_CHOICE_SECONDS = 30 * 60
 PASSWORD_CHOICE_KEY = "accounts_password_choice"  # noqa: S105 (a session key)
+# What the family typed in "Mot de passe perdu", kept in its session until it logs in:
+# the login form and "Mot de passe perdu" show it again instead of empty fields.
+RESET_ENTRIES_KEY = "accounts_reset_entries"
 
 
 class LoginView(auth_views.LoginView):
@@ -43,7 +46,23 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
 
+    def get_initial(self):
+        initial = super().get_initial()
+        entries = self.request.session.get(RESET_ENTRIES_KEY)
+        if entries:
+            initial["username"] = entries["identifier"]
+        return initial
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        if not form.is_bound and form.initial.get("username"):
+            # The identifier is there already: the cursor goes to the password.
+            form.fields["username"].widget.attrs.pop("autofocus", None)
+            form.fields["password"].widget.attrs["autofocus"] = True
+        return form
+
     def form_valid(self, form):
+        self.request.session.pop(RESET_ENTRIES_KEY, None)
         user = form.get_user()
         if user.must_change_password:
             start_password_choice(self.request, user, self.get_success_url())
@@ -67,6 +86,10 @@ class PasswordResetRequestView(FormView):
     form_class = PasswordResetRequestForm
     template_name = "accounts/password_reset.html"
 
+    def get_initial(self):
+        entries = self.request.session.get(RESET_ENTRIES_KEY) or {}
+        return {"identifier": entries.get("identifier", ""), "email": entries.get("email", "")}
+
     def post(self, request, *args, **kwargs):
         started = time.monotonic()
         response = super().post(request, *args, **kwargs)
@@ -86,7 +109,18 @@ class PasswordResetRequestView(FormView):
         if reset is None:
             form.add_error(None, _("Too many requests from your connection. Try again in an hour."))
             return self.render_to_response(self.get_context_data(form=form), status=429)
-        messages.success(self.request, _("The password has been sent by email."))
+        self.request.session[RESET_ENTRIES_KEY] = {
+            "identifier": form.cleaned_data["identifier"],
+            "email": form.cleaned_data["email"],
+        }
+        # The same words whether or not they match an access: true, and revealing nothing.
+        messages.success(
+            self.request,
+            _(
+                "If the identifier and the address match an access, a password has just "
+                "been sent by email."
+            ),
+        )
         messages.info(
             self.request,
             _(

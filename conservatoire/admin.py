@@ -1,16 +1,67 @@
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import Q
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import emails
-from .models import OutboxEmail, SchoolYear
+from .models import Identity, OutboxEmail, SchoolYear
 
 
 @admin.register(SchoolYear)
 class SchoolYearAdmin(admin.ModelAdmin):
-    list_display = ["label", "starts_on", "ends_on"]
+    list_display = [
+        "label",
+        "starts_on",
+        "ends_on",
+        "single_payment_on",
+        "first_debit_on",
+        "instalments",
+        "qf_year",
+        "bank_change_since",
+    ]
     search_fields = ["label"]
+    fieldsets = [
+        (None, {"fields": ["label", "starts_on", "ends_on"]}),
+        (
+            _("What the families are told (empty: the default of the first year)"),
+            {
+                "fields": [
+                    "single_payment_on",
+                    "first_debit_on",
+                    "instalments",
+                    "qf_year",
+                    "bank_change_since",
+                ]
+            },
+        ),
+    ]
+
+
+@admin.register(Identity)
+class IdentityAdmin(admin.ModelAdmin):
+    """One change page: the record is created from the settings when first read."""
+
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    fieldsets = [
+        (None, {"fields": ["name", "commune", "address"]}),
+        (_("Contact"), {"fields": ["email", "phone", "website", "planning_url"]}),
+        (_("Direct debits and PDFs"), {"fields": ["ics", "logo"]}),
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        identity = Identity.current()
+        return HttpResponseRedirect(
+            reverse("admin:conservatoire_identity_change", args=[identity.pk])
+        )
 
 
 class DeliveryFilter(admin.SimpleListFilter):

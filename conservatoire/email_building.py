@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.module_loading import import_string
 
-from .models import OutboxEmail
+from .models import Identity, OutboxEmail
 
 # name -> callable(pk) returning (to, subject, text, html); registered by apps.
 BUILDERS: dict[str, Callable[[int], tuple[list[str], str, str, str]]] = {}
@@ -42,7 +42,7 @@ def register_builder(name: str):
 
 def render_email(template_prefix: str, context: dict) -> tuple[str, str, str]:
     """Render ``<prefix>_subject.txt``, ``<prefix>.txt`` and ``<prefix>.html`` in French."""
-    ctx = {"portal_url": settings.PORTAL_URL, "conservatoire": settings.CONSERVATOIRE}
+    ctx = {"portal_url": settings.PORTAL_URL, "conservatoire": Identity.current()}
     ctx.update(context)
     with translation.override(settings.LANGUAGE_CODE):
         subject = render_to_string(f"{template_prefix}_subject.txt", ctx)

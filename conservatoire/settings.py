@@ -25,9 +25,15 @@ SECRET_KEY = env.str(
     default="django-insecure-dev-only-key-set-SECRET_KEY-in-production",
 )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
+# Encryption at rest of bank details (conservatoire/encryption.py): comma-separated
+# Fernet keys, the first encrypts, every one decrypts (rotate_encryption_keys moves the
+# values to the first). Empty: a key derived from SECRET_KEY, for development only
+# (`check --deploy` warns).
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin, whose home (/gestion/) is the current campaign's (reinscription.apps).
+    "reinscription.apps.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -184,6 +190,10 @@ if env.str("AWS_STORAGE_BUCKET_NAME", default=""):
             "file_overwrite": False,
         },
     }
+    # The admin's import keeps the uploaded file from the preview to the confirmation:
+    # in the bucket, which every web instance reads (django-import-export's default is
+    # the local temp folder, absent from another instance; README, "Scaling").
+    IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.MediaStorage"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o600
@@ -243,6 +253,20 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reinscription.backoffice.tasks.send_due_reminders",
         "schedule": crontab(hour=9, minute=0),
     },
+    # Retention (README, "Personal data"): recap ZIPs after 7 days, drafts 30 days after
+    # their campaign closed, stored recap PDFs with the documents of their school year.
+    "purge-recap-exports": {
+        "task": "reinscription.backoffice.tasks.purge_old_exports",
+        "schedule": crontab(hour=3, minute=50),
+    },
+    "purge-closed-campaign-drafts": {
+        "task": "reinscription.tasks.purge_closed_campaign_drafts",
+        "schedule": crontab(hour=4, minute=0),
+    },
+    "purge-recap-pdfs": {
+        "task": "reinscription.tasks.purge_expired_recaps",
+        "schedule": crontab(hour=4, minute=10),
+    },
 }
 
 # Security: the production values (DEBUG off) pass `check --deploy`.
@@ -292,6 +316,8 @@ BILLING_CREDITOR = {
 # The family's documents page asks the re-enrolment which documents apply
 # (payment mode, disciplines); documents itself never imports reinscription.
 DOCUMENTS_FACTS_PROVIDER = "reinscription.services.documents_facts"
+# …and for which year: the campaign's families see (not one being prepared).
+FAMILY_SCHOOL_YEAR_PROVIDER = "reinscription.services.family_school_year"
 # Uploaded files are deleted this many months after the end of their school year.
 DOCUMENTS_RETENTION_MONTHS = env.int("DOCUMENTS_RETENTION_MONTHS", default=12)
 
@@ -304,7 +330,11 @@ PHONENUMBER_DEFAULT_FORMAT = "NATIONAL"
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
-# The portal's public address, used in emails (identifier, password, links).
+# The home page gives the open campaign's deadline: asked of the re-enrolment app
+# (conservatoire never imports it), a callable returning the template's context.
+HOME_CAMPAIGN_PROVIDER = "reinscription.public.home_facts"
+# The portal's public address, used in emails (identifier, password, links); `make run`
+# sets it to the address it serves.
 PORTAL_URL = env.str("PORTAL_URL", default="http://127.0.0.1:8000")
 CONSERVATOIRE = {
     "name": "Conservatoire municipal de Limonest",

@@ -2,12 +2,25 @@ import os
 
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from . import views
+from .models import Identity
 
-admin.site.site_header = _("Conservatoire de Limonest — administration")
-admin.site.site_title = _("Conservatoire de Limonest")
+
+def _site_header() -> str:
+    return gettext("%(name)s — administration") % {"name": Identity.current().name}
+
+
+def _site_title() -> str:
+    return Identity.current().name
+
+
+# Read from the identity record (cached) each time the admin renders a page.
+admin.site.site_header = lazy(_site_header, str)()
+admin.site.site_title = lazy(_site_title, str)()
 admin.site.index_title = _("Re-enrolment campaign")
 
 urlpatterns = [

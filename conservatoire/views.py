@@ -4,14 +4,25 @@ import datetime
 from functools import cache
 
 from django import forms
+from django.conf import settings
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.template import engines
+from django.utils.module_loading import import_string
 from django.views.generic import TemplateView
 
 
 class HomeView(TemplateView):
+    """The guide's first page: what to do, by when, and what to have ready."""
+
     template_name = "home.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        provider = getattr(settings, "HOME_CAMPAIGN_PROVIDER", "")
+        if provider:
+            context.update(import_string(provider)())
+        return context
 
 
 class AccessibilityView(TemplateView):

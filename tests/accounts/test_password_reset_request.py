@@ -11,12 +11,15 @@ from django.urls import reverse
 from accounts import views
 from accounts.models import PasswordResetRequest
 from conservatoire.models import OutboxEmail
-from tests.accounts.helpers import FAMILY_IP, ask_password, emails_to
-from tests.factories import ResponsibleFactory, StaffFactory
+from tests.accounts.helpers import FAMILY_IP, ask_password, emails_to, log_in
+from tests.factories import DEFAULT_PASSWORD, ResponsibleFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db
 
-SENT_MESSAGE = "Le mot de passe a été envoyé par mail."
+SENT_MESSAGE = (
+    "Si l’identifiant et l’adresse correspondent à un accès, "
+    "un mot de passe vient d’être envoyé par e-mail."
+)
 CHECK_ENTRIES = "Veuillez vérifier les renseignements saisis"
 
 
@@ -69,9 +72,33 @@ def test_the_page_shown_after_the_answer_is_the_same_too(parent):
         client = Client()
         ask_password(client, identifier, email)
         html = client.get(reverse("accounts:login")).content.decode()
-        pages.append(re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html))
+        html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+        # The identifier typed is written back in the login form: nothing else differs.
+        assert f'value="{identifier}"' in html
+        pages.append(html.replace(f'value="{identifier}"', 'value=""'))
     assert pages[0] == pages[1] == pages[2]
     assert SENT_MESSAGE in pages[0]
+
+
+def test_after_the_answer_the_login_form_keeps_the_identifier_and_asks_the_password(client, parent):
+    ask_password(client, "dupont-k7mq4", "claire.dupont@example.org")
+    html = client.get(reverse("accounts:login")).content.decode()
+    assert re.search(r'<input type="text" name="username" value="dupont-k7mq4"', html)
+    assert re.search(r'<input type="password" name="password"[^>]* autofocus', html)
+    assert not re.search(r'name="username"[^>]* autofocus', html)
+
+
+def test_lost_password_again_shows_the_identifier_and_the_email_typed(client, parent):
+    ask_password(client, "dupont-k7mq4", "claire.dupont@example.org")
+    html = client.get(reverse("accounts:password_reset")).content.decode()
+    assert 'value="dupont-k7mq4"' in html
+    assert 'value="claire.dupont@example.org"' in html
+
+
+def test_the_entries_are_forgotten_once_logged_in(client, parent):
+    ask_password(client, "dupont-k7mq4", "claire.dupont@example.org")
+    assert log_in(client, "dupont-k7mq4", DEFAULT_PASSWORD).status_code == 302
+    assert views.RESET_ENTRIES_KEY not in client.session
 
 
 def test_every_answer_takes_the_same_minimum_time(client, parent, monkeypatch):

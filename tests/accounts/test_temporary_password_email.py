@@ -50,7 +50,8 @@ def test_the_password_is_long_and_without_ambiguous_characters(email):
 def test_it_has_an_html_version_with_the_same_password(email):
     [(html, mimetype)] = email.alternatives
     assert mimetype == "text/html"
-    assert f"<p><code>{password_in(email.body)}</code></p>" in html
+    # Alone in its own box, in a monospaced font: nothing else to copy with it.
+    assert re.search(rf"<td [^>]*><code [^>]*>{password_in(email.body)}</code></td>", html)
     assert 'lang="fr"' in html
 
 

@@ -100,7 +100,7 @@ def test_admin_login_page_answers_in_french(client):
 
     assert response.status_code == 200
     html = page_text(response)
-    assert "Conservatoire de Limonest" in html
+    assert "Conservatoire municipal de Limonest — administration" in html  # the identity's
     assert "Mot de passe" in html
 
 

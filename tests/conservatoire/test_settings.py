@@ -16,6 +16,8 @@ PRODUCTION_ENV = {
     "DATABASE_URL": "sqlite:////tmp/conservatoire-deploy-check.sqlite3",
     "EMAIL_URL": "smtp://mailer@smtp.example.org:587",
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/9",
+    # A Fernet key (bank details at rest); without one `check --deploy` warns.
+    "FIELD_ENCRYPTION_KEYS": "b2xqRUhJYjNtUnR3NUlzWFcyZ3hQc0tvdFl2a1pWRjA=",
 }
 
 

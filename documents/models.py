@@ -107,13 +107,13 @@ class Document(models.Model):
         on_delete=models.PROTECT,
     )
     family = models.ForeignKey(
-        Family, verbose_name=_("family"), related_name="documents", on_delete=models.CASCADE
+        Family, verbose_name=_("family"), related_name="documents", on_delete=models.PROTECT
     )
     student = models.ForeignKey(
         Student,
         verbose_name=_("student"),
         related_name="documents",
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
     )
@@ -189,7 +189,7 @@ class DocumentFile(models.Model):
     """One uploaded file of a document (a document may have several)."""
 
     document = models.ForeignKey(
-        Document, verbose_name=_("document"), related_name="files", on_delete=models.CASCADE
+        Document, verbose_name=_("document"), related_name="files", on_delete=models.PROTECT
     )
     file = models.FileField(_("stored file"), upload_to=document_upload_to, max_length=200)
     original_name = models.CharField(_("original name"), max_length=120)

@@ -11,13 +11,13 @@ import logging
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
+from accounts.emails import family_recipients
 from accounts.models import Family, Student, User
 from conservatoire.email_building import portal_url
 from conservatoire.emails import queue_email
@@ -25,7 +25,7 @@ from conservatoire.models import SchoolYear
 
 from .models import Document, DocumentFile, DocumentType, Scope
 from .rules import FamilyFacts, StudentFacts, is_requested
-from .validators import check_upload
+from .validators import check_upload, not_sent
 
 logger = logging.getLogger(__name__)
 
@@ -185,7 +185,15 @@ def family_facts(family: Family, school_year: SchoolYear) -> tuple[FamilyFacts, 
 
 
 def current_school_year() -> SchoolYear | None:
-    """The latest school year that has active document types (the campaign's year)."""
+    """The year whose documents families are asked for: the year families see, if
+    ``settings.FAMILY_SCHOOL_YEAR_PROVIDER`` names one (``reinscription`` gives the
+    year of the published campaign), else :func:`latest_year_with_types`."""
+    provider = getattr(settings, "FAMILY_SCHOOL_YEAR_PROVIDER", "")
+    return (import_string(provider)() if provider else None) or latest_year_with_types()
+
+
+def latest_year_with_types() -> SchoolYear | None:
+    """The latest school year that has active document types."""
     return (
         SchoolYear.objects.filter(document_types__active=True)
         .distinct()
@@ -223,10 +231,11 @@ def save_upload(
             type=document_type, family=family, student=student
         )
         if document.status == Document.Status.ACCEPTED:
-            raise ValidationError(
-                _("“%(name)s” has already been accepted: there is nothing more to send."),
+            raise not_sent(
+                checked.original_name,
+                _("“%(document)s” has already been accepted: there is nothing more to send."),
                 code="already_accepted",
-                params={"name": document_type.name},
+                params={"document": document_type.name},
             )
         if document.status == Document.Status.REFUSED:
             document.files.current().update(replaced_at=now)
@@ -254,8 +263,42 @@ def save_upload(
 # --- Review ----------------------------------------------------------------------------
 
 
-def accept(document: Document, reviewer: User) -> bool:
-    """Accept a received (or previously refused) document. Returns whether it changed."""
+class DocumentChanged(Exception):
+    """The document changed since the reviewer loaded it (another review, a new file):
+    nothing was done; the reviewer looks at it again."""
+
+
+def review_version(document: Document) -> str:
+    """What a reviewer saw of ``document``: its status, when its last file came and when
+    it was last reviewed. A review page carries it and hands it back to :func:`accept`
+    or :func:`refuse`; any review or upload since changes it (the same status with a
+    new file too)."""
+    stamps = (document.received_at, document.reviewed_at)
+    return "|".join([document.status, *(stamp.isoformat() if stamp else "-" for stamp in stamps)])
+
+
+def _lock_for_review(document: Document, expected_version: str | None) -> None:
+    """Lock the document's row and read its review state again, in ``document``.
+
+    With ``expected_version`` (:func:`review_version` of what the reviewer loaded),
+    raise :class:`DocumentChanged` if it is no longer the row's. Call in a transaction.
+    """
+    current = Document.objects.select_for_update().get(pk=document.pk)
+    if expected_version is not None and review_version(current) != expected_version:
+        raise DocumentChanged(document.pk)
+    for name in ("status", "refusal_reason", "received_at", "reviewed_by_id", "reviewed_at"):
+        setattr(document, name, getattr(current, name))
+
+
+@transaction.atomic
+def accept(document: Document, reviewer: User, *, expected_version: str | None = None) -> bool:
+    """Accept a received (or previously refused) document. Returns whether it changed.
+
+    ``expected_version`` is :func:`review_version` of the document the reviewer loaded
+    (``None``: no page was loaded, a script); if the row changed since, nothing is done
+    and :class:`DocumentChanged` is raised. Decided on the locked row.
+    """
+    _lock_for_review(document, expected_version)
     if document.status not in (Document.Status.RECEIVED, Document.Status.REFUSED):
         return False
     if not document.files.current().exists():
@@ -268,25 +311,32 @@ def accept(document: Document, reviewer: User) -> bool:
     return True
 
 
-def refuse(document: Document, reason: str, reviewer: User) -> bool:
-    """Refuse a received or accepted document and email the family the reason."""
+@transaction.atomic
+def refuse(
+    document: Document, reason: str, reviewer: User, *, expected_version: str | None = None
+) -> bool:
+    """Refuse a received or accepted document and email the family the reason.
+
+    ``expected_version`` as for :func:`accept`: a document changed since the reviewer
+    loaded it is left as it is (:class:`DocumentChanged`), and no email leaves.
+    """
     reason = reason.strip()
     if not reason:
         raise ValueError("A refusal needs a reason.")
+    _lock_for_review(document, expected_version)
     if document.status not in (Document.Status.RECEIVED, Document.Status.ACCEPTED):
         return False
-    with transaction.atomic():
-        document.status = Document.Status.REFUSED
-        document.refusal_reason = reason
-        document.reviewed_by = reviewer
-        document.reviewed_at = timezone.now()
-        document.save(update_fields=["status", "refusal_reason", "reviewed_by", "reviewed_at"])
-        send_refusal_email(document)
+    document.status = Document.Status.REFUSED
+    document.refusal_reason = reason
+    document.reviewed_by = reviewer
+    document.reviewed_at = timezone.now()
+    document.save(update_fields=["status", "refusal_reason", "reviewed_by", "reviewed_at"])
+    send_refusal_email(document)
     return True
 
 
 def send_refusal_email(document: Document) -> None:
-    recipients = document.family.contact_emails()
+    recipients, greeting = family_recipients(document.family)
     if not recipients:
         logger.warning(
             "Document %s refused but family %s has no email.", document.pk, document.family_id
@@ -303,6 +353,7 @@ def send_refusal_email(document: Document) -> None:
             "school_year": document.type.school_year.label,
             "reason": document.refusal_reason,
             "documents_url": portal_url("documents:list"),
+            **greeting,
         },
     )
 

@@ -4,7 +4,8 @@ Files are recognised by their first bytes (``filetype``, plus the ``%PDF-``
 header), never by their name or the type the browser announces. Images are
 opened with Pillow under a pixel budget, so a tiny PNG declaring huge
 dimensions (a decompression bomb) is refused before any pixel is decoded.
-Each refusal is a ``ValidationError`` with a French message naming the file.
+Each refusal is a ``ValidationError`` whose French message names the file and
+says why: « Le fichier « x.pdf » n’a pas été envoyé : … » (:func:`not_sent`).
 """
 
 import math
@@ -74,12 +75,27 @@ def clean_original_name(name: str) -> str:
     return name
 
 
+def not_sent(name: str, reason, *, code: str, params: dict | None = None) -> ValidationError:
+    """The refusal of one file, naming it: "The file “x.pdf” was not sent: <reason>".
+
+    ``reason`` is a (lazy) message, completed with ``params``; ``name`` is the file's
+    cleaned name. Every refusal of an upload reads this way, wherever the file was chosen.
+    """
+    return ValidationError(
+        _("The file “%(name)s” was not sent: %(reason)s"),
+        code=code,
+        params={"name": name, "reason": reason % params if params else reason},
+    )
+
+
 def too_large_message(name: str) -> str:
     """For a file stopped while it was being received: its full size is unknown."""
-    return gettext("“%(name)s” is too large: each file may weigh at most %(max)s.") % {
-        "name": clean_original_name(name),
-        "max": format_size(MAX_FILE_SIZE),
-    }
+    return not_sent(
+        clean_original_name(name),
+        _("it weighs more than the %(max)s allowed per file."),
+        code="too_large",
+        params={"max": format_size(MAX_FILE_SIZE)},
+    ).messages[0]
 
 
 def _read_head(uploaded: UploadedFile, length: int = 8192) -> bytes:
@@ -90,18 +106,19 @@ def _read_head(uploaded: UploadedFile, length: int = 8192) -> bytes:
 
 
 def _check_image(uploaded: UploadedFile, name: str) -> None:
-    bomb = ValidationError(
+    bomb = not_sent(
+        name,
         _(
-            "“%(name)s” is an image too large to be opened (more than %(pixels)s million "
-            "pixels). Scan or photograph the document again at a lower resolution."
+            "the image is too large to be opened (more than %(pixels)s million pixels). "
+            "Scan or photograph the document again at a lower resolution."
         ),
         code="image_too_large",
-        params={"name": name, "pixels": MAX_IMAGE_PIXELS // 1_000_000},
+        params={"pixels": MAX_IMAGE_PIXELS // 1_000_000},
     )
-    damaged = ValidationError(
-        _("“%(name)s” is a damaged image that cannot be opened. Scan or photograph it again."),
+    damaged = not_sent(
+        name,
+        _("the image is damaged and cannot be opened. Scan or photograph it again."),
         code="damaged_image",
-        params={"name": name},
     )
     uploaded.seek(0)
     # WeasyPrint sets LOAD_TRUNCATED_IMAGES globally on import; a truncated upload
@@ -138,32 +155,27 @@ def check_upload(uploaded: UploadedFile) -> CheckedFile:
     name = clean_original_name(uploaded.name)
     size = uploaded.size or 0
     if size > MAX_FILE_SIZE:
-        raise ValidationError(
-            _("“%(name)s” is too large (%(size)s): each file may weigh at most %(max)s."),
+        raise not_sent(
+            name,
+            _("it weighs %(size)s, more than the %(max)s allowed per file."),
             code="too_large",
-            params={
-                "name": name,
-                "size": format_size(size),
-                "max": format_size(MAX_FILE_SIZE),
-            },
+            params={"size": format_size(size), "max": format_size(MAX_FILE_SIZE)},
         )
     if size == 0:
-        raise ValidationError(
-            _("“%(name)s” is empty. Choose the file again."), code="empty", params={"name": name}
-        )
+        raise not_sent(name, _("it is empty. Choose it again."), code="empty")
     head = _read_head(uploaded)
     kind = filetype.guess(head)
     content_type = kind.mime if kind else ""
     if content_type == "application/pdf" and not head.startswith(b"%PDF-"):
         content_type = ""
     if content_type not in ALLOWED_TYPES:
-        raise ValidationError(
+        raise not_sent(
+            name,
             _(
-                "“%(name)s” is not a PDF, JPEG or PNG file, whatever its name says. "
-                "Save or scan the document in one of these formats and send it again."
+                "it is not a PDF, JPEG or PNG file, whatever its name says. Save or scan "
+                "the document in one of these formats, then choose it again."
             ),
             code="wrong_type",
-            params={"name": name},
         )
     if content_type.startswith("image/"):
         _check_image(uploaded, name)

@@ -1,29 +1,20 @@
-"""The family's documents page, the upload endpoint and the private download view."""
+"""The family's documents page (one form: every chosen file is sent by its one button)
+and the private download view."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
-from django.urls import reverse
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect
 from django.utils.decorators import method_decorator
-from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
-from accounts.models import Student
-
 from . import services
-from .forms import UploadForm
-from .models import DocumentFile, DocumentType, Scope
-from .templatetags.documents_tags import UPLOAD_ERRORS_SESSION_KEY
-from .uploads import SizeLimitUploadHandler
-from .validators import too_large_message
+from .forms import DocumentFilesForm, nothing_chosen_message
+from .models import DocumentFile
+from .uploads import oversized_files, size_limited_uploads
 
 
 def _responsible_family(request):
@@ -35,111 +26,63 @@ def _responsible_family(request):
 
 
 @method_decorator(never_cache, name="dispatch")
+@method_decorator(size_limited_uploads, name="dispatch")
 class DocumentListView(LoginRequiredMixin, TemplateView):
-    """ "Mes documents": upload now or later ("ultérieurement sur votre espace")."""
+    """ "Mes documents": upload now or later ("ultérieurement sur votre espace").
+
+    The table is one form: the files chosen on any rows are sent together by
+    « Envoyer les fichiers choisis » (posted to ``documents:upload``, this view too).
+    Every accepted file is stored; a refused one is named next to its row, and the
+    page is shown again with the table as it is now.
+    """
 
     template_name = "documents/list.html"
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        family = _responsible_family(self.request)
-        school_year = services.current_school_year()
-        requested = []
-        if school_year is not None:
-            family_facts, students = services.family_facts(family, school_year)
-            requested = services.requested_documents(
-                family, school_year, family_facts, students, include_existing=True
-            )
-        context.update(
-            family=family,
-            school_year=school_year,
-            requested=requested,
-            next_url=self.request.get_full_path(),
-        )
-        return context
+    http_method_names = ["get", "post"]
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
-            _responsible_family(request)
+            self.family = _responsible_family(request)
         return super().dispatch(request, *args, **kwargs)
 
+    def get(self, request, *args, **kwargs):
+        requested = self.requested()
+        return self.show(DocumentFilesForm(rows=requested[1]), requested)
 
-def _safe_next(request, candidate: str) -> str:
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return reverse("documents:list")
+    def post(self, request, *args, **kwargs):
+        requested = self.requested()
+        form = DocumentFilesForm(request.POST, request.FILES, rows=requested[1])
+        form.is_valid()  # every field is optional: what matters is what save() refuses
+        oversized = oversized_files(request)
+        if not form.chosen_count(oversized):
+            form.add_error(None, nothing_chosen_message())
+            return self.show(form, requested)
+        form.save(self.family, request.user, oversized)
+        for message in form.received_messages():
+            messages.success(request, message)
+        if form.errors:
+            return self.show(form)  # the table as it is now, each refusal by its row
+        return redirect("documents:list")
 
-
-@csrf_exempt  # CSRF is checked below, once the size-limiting upload handler is in place.
-@login_required
-@require_POST
-def upload(request):
-    request.upload_handlers.insert(0, SizeLimitUploadHandler(request))
-    return _upload(request)
-
-
-@csrf_protect
-def _upload(request):
-    family = _responsible_family(request)
-    form = UploadForm(request.POST, request.FILES)
-    if not form.is_valid() and ("document_type" in form.errors or "student" in form.errors):
-        raise Http404
-    data = form.cleaned_data
-    document_type = get_object_or_404(DocumentType, pk=data["document_type"], active=True)
-    student = None
-    if document_type.scope == Scope.STUDENT:
-        if not data.get("student"):
-            raise Http404
-        student = get_object_or_404(Student, pk=data["student"], family=family)
-    elif data.get("student"):
-        raise Http404
-    next_url = _safe_next(request, data.get("next", ""))
-    row_key = f"{document_type.pk}-{student.pk if student else 0}"
-
-    errors: list[str] = [
-        too_large_message(name) for name, _size in getattr(request, "documents_oversized", [])
-    ]
-    files = data.get("files") or []
-    if not files and not errors:
-        errors.append(_("Choose at least one file (PDF, JPEG or PNG) before sending."))
-    saved = 0
-    for uploaded in files:
-        try:
-            services.save_upload(document_type, family, student, uploaded, request.user)
-        except ValidationError as error:
-            errors.extend(error.messages)
-        else:
-            saved += 1
-
-    label = document_type.name + (f" — {student.full_name}" if student else "")
-    if saved:
-        messages.success(
-            request,
-            ngettext(
-                "Thank you: %(count)d file was received for “%(document)s”.",
-                "Thank you: %(count)d files were received for “%(document)s”.",
-                saved,
-            )
-            % {"count": saved, "document": label},
+    def requested(self):
+        """The school year and the table's rows, as stored now."""
+        school_year = services.current_school_year()
+        if school_year is None:
+            return None, []
+        family_facts, students = services.family_facts(self.family, school_year)
+        return school_year, services.requested_documents(
+            self.family, school_year, family_facts, students, include_existing=True
         )
-    if errors:
-        stored = request.session.get(UPLOAD_ERRORS_SESSION_KEY, {})
-        stored[row_key] = errors
-        request.session[UPLOAD_ERRORS_SESSION_KEY] = stored
-        messages.error(
-            request,
-            ngettext(
-                "A file sent for “%(document)s” was refused: see the reason in the table.",
-                "Files sent for “%(document)s” were refused: see the reasons in the table.",
-                len(errors),
-            )
-            % {"document": label},
+
+    def show(self, form, requested=None):
+        school_year, rows = requested or self.requested()
+        context = self.get_context_data(
+            family=self.family, school_year=school_year, requested=rows, upload_form=form
         )
-    if "#" not in next_url:
-        next_url += f"#document-{row_key}"
-    return HttpResponseRedirect(next_url)
+        return self.render_to_response(context)
+
+
+# The form's action: the same page, for POST only.
+upload = DocumentListView.as_view(http_method_names=["post"])
 
 
 @never_cache

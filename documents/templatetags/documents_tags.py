@@ -2,24 +2,19 @@
 
 from django import template
 
+from documents.forms import row_field_name
+
 register = template.Library()
-
-UPLOAD_ERRORS_SESSION_KEY = "documents_upload_errors"
-
-
-@register.simple_tag(takes_context=True)
-def pop_upload_errors(context) -> dict[str, list[str]]:
-    """The refusals of the last upload, by row key; shown once, like messages."""
-    request = context.get("request")
-    session = getattr(request, "session", None)
-    if session is None:
-        return {}
-    return session.pop(UPLOAD_ERRORS_SESSION_KEY, None) or {}
 
 
 @register.filter
-def errors_for(errors: dict, key: str) -> list[str]:
-    return errors.get(key, []) if errors else []
+def row_field(form, key: str):
+    """The bound file field of the table's row ``key`` in ``form`` (a
+    :class:`documents.forms.DocumentFilesForm`), or ``None`` (no form, or no field)."""
+    if form is None or not hasattr(form, "fields"):
+        return None
+    name = row_field_name(key)
+    return form[name] if name in form.fields else None
 
 
 @register.filter

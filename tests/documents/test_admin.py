@@ -110,7 +110,7 @@ def test_refuse_action_asks_for_a_reason_then_emails_the_family(
     assert email.to == [responsible.email]
     assert email.subject == "Document à renvoyer : Attestation QF 2025"
     assert "L'attestation date de 2023." in email.body
-    assert "Bonjour," in email.body
+    assert email.body.startswith(f"Bonjour {responsible.get_full_name()},")
     assert "https://reinscriptions.limonest.fr/documents/" in email.body
     html = email.alternatives[0][0]
     assert "L&#x27;attestation date de 2023." in html

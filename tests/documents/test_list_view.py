@@ -56,7 +56,7 @@ def test_student_documents_name_the_student(family_client, url, student_type, fa
     lea = StudentFactory(family=family, first_name="Léa", last_name="Martin")
     html = family_client.get(url).content.decode()
     assert "pour Léa Martin" in html
-    assert f'name="student" value="{lea.pk}"' in html
+    assert f'name="files_{student_type.pk}-{lea.pk}"' in html
 
 
 def test_a_family_does_not_see_another_familys_documents(

@@ -37,25 +37,30 @@ def test_type_comes_from_the_content_not_the_name_or_browser():
 
 def test_text_file_named_pdf_is_refused():
     message = refusal(pdf_upload("attestation.pdf", b"Ceci n'est pas un PDF\n" * 20))
-    assert "« attestation.pdf » n’est pas un fichier PDF, JPEG ou PNG" in message
+    assert (
+        "Le fichier « attestation.pdf » n’a pas été envoyé : ce n’est pas un fichier PDF, "
+        "JPEG ou PNG" in message
+    )
 
 
 def test_html_file_is_refused_even_announced_as_pdf():
     html = b"<!doctype html><html><body><script>alert(1)</script></body></html>"
     message = refusal(pdf_upload("facture.pdf", html, "application/pdf"))
-    assert "n’est pas un fichier PDF, JPEG ou PNG" in message
+    assert "ce n’est pas un fichier PDF, JPEG ou PNG" in message
 
 
 def test_pdf_signature_must_be_at_the_start():
     message = refusal(pdf_upload("x.pdf", b"\xef\xbb\xbf%PDF-1.4 hidden after a BOM" + b" " * 50))
-    assert "n’est pas un fichier PDF, JPEG ou PNG" in message
+    assert "ce n’est pas un fichier PDF, JPEG ou PNG" in message
 
 
 def test_oversized_file_is_refused():
     content = MINIMAL_PDF + b"0" * (MAX_FILE_SIZE + 1 - len(MINIMAL_PDF))
     message = refusal(pdf_upload("gros.pdf", content))
-    assert "« gros.pdf » est trop volumineux" in message
-    assert "(10,1 Mo) : chaque fichier doit peser 10 Mo au maximum" in message
+    assert (
+        "Le fichier « gros.pdf » n’a pas été envoyé : il pèse 10,1 Mo, plus que les 10 Mo "
+        "permis par fichier." in message.replace("\xa0", " ")
+    )
 
 
 def test_file_of_exactly_ten_megabytes_is_accepted():
@@ -72,20 +77,20 @@ def test_decompression_bomb_png_is_refused(dimensions):
     bomb = bomb_png(*dimensions)
     assert len(bomb) < 1000
     message = refusal(SimpleUploadedFile("bombe.png", bomb, content_type="image/png"))
-    assert "« bombe.png » est une image trop grande pour être ouverte" in message
+    assert "« bombe.png » n’a pas été envoyé : l’image est trop grande pour être ouverte" in message
 
 
 def test_truncated_jpeg_is_refused():
     data = image_bytes("JPEG", (400, 300))
     message = refusal(SimpleUploadedFile("coupe.jpg", data[: len(data) // 2]))
-    assert "image endommagée" in message
+    assert "l’image est endommagée" in message
 
 
 def test_png_with_a_broken_checksum_is_refused():
     data = bytearray(image_bytes("PNG"))
     data[-20] ^= 0xFF  # inside the last IDAT chunk
     message = refusal(SimpleUploadedFile("abime.png", bytes(data)))
-    assert "image endommagée" in message
+    assert "l’image est endommagée" in message
 
 
 @pytest.mark.parametrize(
@@ -128,5 +133,5 @@ def test_truncated_jpeg_is_refused_even_after_weasyprint_was_imported():
     assert ImageFile.LOAD_TRUNCATED_IMAGES
     data = image_bytes("JPEG", (400, 300))
     message = refusal(SimpleUploadedFile("coupe.jpg", data[: len(data) // 2]))
-    assert "image endommagée" in message
+    assert "l’image est endommagée" in message
     assert ImageFile.LOAD_TRUNCATED_IMAGES  # restored for WeasyPrint

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from conservatoire.models import SchoolYear
+from documents.backoffice.years import copy_document_types
 from documents.models import DocumentType
 
 
@@ -27,18 +28,8 @@ class DocumentTypeAdmin(admin.ModelAdmin):
             )
             if next_year is None:
                 continue
-            _obj, created = DocumentType.objects.get_or_create(
-                school_year=next_year,
-                code=document_type.code,
-                defaults={
-                    "name": document_type.name,
-                    "help_text": document_type.help_text,
-                    "scope": document_type.scope,
-                    "rule": document_type.rule,
-                    "order": document_type.order,
-                    "active": document_type.active,
-                },
-            )
+            # The year's wording (QF 2025, "depuis septembre 2024"…) follows the new year.
+            created, _existing = copy_document_types([document_type], next_year)
             copied += created
         self.message_user(
             request,

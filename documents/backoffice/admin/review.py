@@ -53,6 +53,25 @@ class StatusFilter(admin.SimpleListFilter):
         return queryset.filter(status=self.value())
 
 
+def vanished(request, queryset) -> int:
+    """How many selected documents the list's filter no longer matches: their status
+    changed since the list was displayed (Django leaves them out of the action)."""
+    if request.POST.get("select_across") == "1":
+        return 0
+    return max(len(request.POST.getlist(ACTION_CHECKBOX_NAME)) - queryset.count(), 0)
+
+
+def posted_version(request, document) -> str | None:
+    """The version of ``document`` the reviewer's page showed (``review_version_<pk>``)."""
+    return request.POST.get(f"review_version_{document.pk}") or None
+
+
+CHANGED_MESSAGE = _(
+    "This document changed since you opened it (another review or a new file): nothing "
+    "was done. Check it again below."
+)
+
+
 def file_links(files) -> str:
     return format_html_join(
         "",
@@ -109,7 +128,7 @@ class DocumentAdmin(SimpleHistoryAdmin):
         "type_name",
         "family",
         "student",
-        "status",
+        "status_display",
         "files_display",
         "received_at",
         "reviewed_at",
@@ -157,6 +176,21 @@ class DocumentAdmin(SimpleHistoryAdmin):
             obj.reviewed_at = timezone.now()
         super().save_model(request, obj, form, change)
 
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context["review_version"] = services.review_version(obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_display(self, obj):
+        """The status, and the version the review actions will expect (inside the list's form)."""
+        return format_html(
+            '{}<input type="hidden" name="review_version_{}" value="{}">',
+            obj.get_status_display(),
+            obj.pk,
+            services.review_version(obj),
+        )
+
     @admin.display(description=_("document type"), ordering="type__name")
     def type_name(self, obj):
         return obj.type.name
@@ -172,8 +206,15 @@ class DocumentAdmin(SimpleHistoryAdmin):
 
     @admin.action(description=_("Accept the selected documents"), permissions=["change"])
     def accept_selected(self, request, queryset):
-        accepted = sum(services.accept(document, request.user) for document in queryset)
-        skipped = queryset.count() - accepted
+        accepted, changed = 0, vanished(request, queryset)
+        for document in queryset:
+            try:
+                accepted += services.accept(
+                    document, request.user, expected_version=posted_version(request, document)
+                )
+            except services.DocumentChanged:
+                changed += 1
+        skipped = queryset.count() - accepted - changed
         self.message_user(
             request,
             ngettext("%(count)d document accepted.", "%(count)d documents accepted.", accepted)
@@ -191,6 +232,22 @@ class DocumentAdmin(SimpleHistoryAdmin):
                 % {"count": skipped},
                 messages.WARNING,
             )
+        self._report_changed(request, changed)
+
+    def _report_changed(self, request, changed: int) -> None:
+        if changed:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d document changed since the list was displayed (another review "
+                    "or a new file): it was left as it is. Check it again.",
+                    "%(count)d documents changed since the list was displayed (another review "
+                    "or a new file): they were left as they are. Check them again.",
+                    changed,
+                )
+                % {"count": changed},
+                messages.WARNING,
+            )
 
     @admin.action(
         description=_("Refuse the selected documents (with a reason)…"), permissions=["change"]
@@ -200,12 +257,17 @@ class DocumentAdmin(SimpleHistoryAdmin):
             form = RefusalForm(request.POST)
             if form.is_valid():
                 reason = form.cleaned_data["reason"]
-                refused = sum(
-                    services.refuse(document, reason, request.user)
-                    for document in queryset.select_related(
-                        "type__school_year", "family", "student"
-                    )
-                )
+                refused, changed = 0, vanished(request, queryset)
+                for document in queryset.select_related("type__school_year", "family", "student"):
+                    try:
+                        refused += services.refuse(
+                            document,
+                            reason,
+                            request.user,
+                            expected_version=posted_version(request, document),
+                        )
+                    except services.DocumentChanged:
+                        changed += 1
                 self.message_user(
                     request,
                     ngettext(
@@ -216,7 +278,7 @@ class DocumentAdmin(SimpleHistoryAdmin):
                     % {"count": refused},
                     messages.SUCCESS,
                 )
-                skipped = queryset.count() - refused
+                skipped = queryset.count() - refused - changed
                 if skipped:
                     self.message_user(
                         request,
@@ -228,17 +290,23 @@ class DocumentAdmin(SimpleHistoryAdmin):
                         % {"count": skipped},
                         messages.WARNING,
                     )
+                self._report_changed(request, changed)
                 return None
         else:
             form = RefusalForm()
         return self._refusal_page(request, queryset, form, action="refuse_selected")
 
     def _refusal_page(self, request, queryset, form, action=""):
+        documents = list(queryset.select_related("type", "family", "student"))
+        for document in documents:  # the version the reviewer's list showed, else this page's
+            document.review_version = posted_version(request, document) or services.review_version(
+                document
+            )
         context = {
             **self.admin_site.each_context(request),
             "title": _("Refuse documents"),
             "opts": self.model._meta,
-            "documents": queryset.select_related("type", "family", "student"),
+            "documents": documents,
             "form": form,
             "action": action,
             "action_checkbox_name": ACTION_CHECKBOX_NAME,
@@ -270,7 +338,13 @@ class DocumentAdmin(SimpleHistoryAdmin):
         document = get_object_or_404(Document, pk=pk)
         if not self.has_change_permission(request, document) or request.method != "POST":
             return HttpResponseRedirect(self._change_url(pk))
-        if services.accept(document, request.user):
+        version = request.POST.get("review_version") or None
+        try:
+            accepted = services.accept(document, request.user, expected_version=version)
+        except services.DocumentChanged:
+            self.message_user(request, CHANGED_MESSAGE, messages.WARNING)
+            return HttpResponseRedirect(self._change_url(pk))
+        if accepted:
             self.message_user(request, _("Document accepted."), messages.SUCCESS)
         else:
             self.message_user(
@@ -286,7 +360,17 @@ class DocumentAdmin(SimpleHistoryAdmin):
             return HttpResponseRedirect(self._change_url(pk))
         form = RefusalForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
-            if services.refuse(document, form.cleaned_data["reason"], request.user):
+            try:
+                refused = services.refuse(
+                    document,
+                    form.cleaned_data["reason"],
+                    request.user,
+                    expected_version=posted_version(request, document),
+                )
+            except services.DocumentChanged:
+                self.message_user(request, CHANGED_MESSAGE, messages.WARNING)
+                return HttpResponseRedirect(self._change_url(pk))
+            if refused:
                 self.message_user(
                     request, _("Document refused; the family was emailed."), messages.SUCCESS
                 )

@@ -53,6 +53,17 @@ def _private_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_identity():
+    """The conservatoire's identity is cached per process: each test reads its own
+    database's (the row of an earlier test was rolled back with it)."""
+    from conservatoire.models import Identity
+
+    Identity.clear_cache()
+    yield
+    Identity.clear_cache()
+
+
 @pytest.fixture
 def campaign(db):
     return factories.CampaignFactory()

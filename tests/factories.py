@@ -40,6 +40,8 @@ class CampaignFactory(factory.django.DjangoModelFactory):
     closes_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=30))
     rules_version = "2025-1"
     rules_text = "Toute inscription engage le règlement de l'année complète."
+    published = True
+    published_at = factory.SelfAttribute("opens_at")
 
 
 class FamilyFactory(factory.django.DjangoModelFactory):

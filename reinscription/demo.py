@@ -47,6 +47,8 @@ class DemoCourse:
     discipline: Discipline
     kind: Course.Kind
     slots: list[DemoSlot]
+    question: Course.Question = Course.Question.NONE  # what step 6 asks its students
+    next_course: str = ""  # an administrative re-enrolment's next course (its day is asked)
 
 
 @dataclass
@@ -117,6 +119,8 @@ def load_data() -> DemoData:
                 name=item["name"],
                 discipline=Discipline(item["discipline"]),
                 kind=Course.Kind(item["kind"]),
+                question=Course.Question(item.get("question", Course.Question.NONE)),
+                next_course=item.get("next_course", ""),
                 slots=[
                     DemoSlot(
                         weekday=Weekday[slot["day"].upper()],
@@ -167,6 +171,7 @@ def seed_catalogue() -> tuple[SchoolYear, SchoolYear, Campaign]:
                 "discipline": spec.discipline,
                 "kind": spec.kind,
                 "order": order,
+                "question": spec.question,
             },
         )
         for school_year in (previous, year):
@@ -178,17 +183,26 @@ def seed_catalogue() -> tuple[SchoolYear, SchoolYear, Campaign]:
                     starts_at=slot.start,
                     defaults={"ends_at": slot.end, "label": slot.label},
                 )
+    courses = {course.code: course for course in Course.objects.all()}
+    for spec in DATA.catalogue:
+        if spec.next_course and courses[spec.code].next_course_id is None:
+            courses[spec.code].next_course = courses[spec.next_course]
+            courses[spec.code].save(update_fields=["next_course"])
     now = timezone.now()
+    opens_at = min(now, datetime.datetime(2025, 5, 15, tzinfo=datetime.UTC))
     campaign, _ = Campaign.objects.get_or_create(
         school_year=year,
         defaults={
             "previous_year": previous,
             # Open from the guide's spring 2025 until a year after the first seeding,
             # so the demo campaign is open whenever the demo is tried.
-            "opens_at": min(now, datetime.datetime(2025, 5, 15, tzinfo=datetime.UTC)),
+            "opens_at": opens_at,
             "closes_at": now + datetime.timedelta(days=365),
             "rules_version": DATA.rules_version,
             "rules_text": DATA.rules_text,
+            # Published, unless another campaign already is (one at a time).
+            "published": not Campaign.objects.filter(published=True).exists(),
+            "published_at": opens_at,
         },
     )
     return previous, year, campaign

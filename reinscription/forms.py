@@ -5,15 +5,25 @@ effects (``done()`` revalidates every step). Choices and labels follow the
 guide's words; the payment text is shown by the template.
 """
 
+import datetime
+from collections.abc import Iterable, Mapping
+
 from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import pgettext, pgettext_lazy
 
-from accounts.models import SchoolLevel, french_mobile_validator
-from billing.forms import BICField, IBANField
+from accounts.forms import FrenchPhoneField
+from accounts.models import SchoolLevel, french_mobile_validator, french_phone_validator
+from billing.forms import AccountHolderField, BICField, IBANField, bic_for_iban
 from billing.models import PaymentMode
+from conservatoire.models import Identity, SchoolYear
+from documents.forms import DocumentFilesForm
 
-from .rules import Question
+from .labels import COURSES, course_question_label, option_label
+from .rules import WEEKDAYS, Option, Question, StepQuestion, When, field_name
 
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 
@@ -53,8 +63,18 @@ class ChoiceForm(forms.Form):
         ]
 
 
+KEEP_STORED, KEEP_TYPED = "stored", "typed"
+
+
 class DetailsForm(forms.Form):
-    """Step 2: the responsibles and the student, prefilled and editable."""
+    """Step 2: the responsibles and the student, prefilled and editable.
+
+    ``conflicts`` (field name → ``{"stored": …, "typed": …}``) are the fields the
+    family changed while someone else changed them too: each gets a required
+    ``keep_<name>`` choice, shown just after it, between the value saved since and
+    the family's entry (the value in the field). Choosing the saved value makes it
+    the field's cleaned value.
+    """
 
     address = forms.CharField(label=_("Address"), max_length=255)
     postal_code = forms.RegexField(
@@ -71,85 +91,221 @@ class DetailsForm(forms.Form):
     emergency_contact_name = forms.CharField(
         label=_("Person to contact in an emergency"), max_length=150
     )
-    emergency_contact_phone = forms.CharField(
-        label=_("Emergency phone"), max_length=20, validators=[french_mobile_validator]
+    emergency_contact_phone = FrenchPhoneField(
+        label=_("Emergency phone"), max_length=20, validators=[french_phone_validator]
     )
     emergency_contact_relation = forms.CharField(
         label=_("Relation to the student"), max_length=50, required=False
     )
 
-    def __init__(self, *args, responsibles, student, **kwargs):
+    def __init__(self, *args, responsibles, student, conflicts=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.responsible_fields = []
+        responsible_names = []
         for responsible in responsibles:
             prefix = f"responsible_{responsible.pk}_"
             who = responsible.get_full_name() or responsible.username
             self.fields[prefix + "email"] = forms.EmailField(
                 label=_("Email of %(name)s") % {"name": who}, max_length=254
             )
-            self.fields[prefix + "mobile"] = forms.CharField(
+            self.fields[prefix + "mobile"] = FrenchPhoneField(
                 label=_("Mobile of %(name)s") % {"name": who},
                 max_length=20,
                 validators=[french_mobile_validator],
             )
-            self.responsible_fields.append((who, [self[prefix + "email"], self[prefix + "mobile"]]))
+            responsible_names.append((who, [prefix + "email", prefix + "mobile"]))
         if student.is_adult_learner:
             self.fields["school_level"].initial = SchoolLevel.ADULTE
-        self.student_fields = [
-            self[name]
-            for name in [
+        self.conflicts = {
+            name: conflict for name, conflict in (conflicts or {}).items() if name in self.fields
+        }
+        for name, conflict in self.conflicts.items():
+            self.fields[keep_field(name)] = forms.ChoiceField(
+                label=_("%(field)s: changed elsewhere since you began. Which value should be kept?")
+                % {"field": self.fields[name].label},
+                choices=[
+                    (KEEP_STORED, _("Value saved since: %(value)s") % _shown(conflict["stored"])),
+                    (KEEP_TYPED, _("Your entry: %(value)s") % _shown(conflict["typed"])),
+                ],
+                widget=forms.RadioSelect,
+                error_messages={"required": _("Choose the value to keep.")},
+            )
+        self.responsible_fields = [(who, self._bound(names)) for who, names in responsible_names]
+        self.student_fields = self._bound(
+            [
                 "school_level",
                 "school_name",
                 "emergency_contact_name",
                 "emergency_contact_phone",
                 "emergency_contact_relation",
             ]
-        ]
-        self.family_fields = [self["address"], self["postal_code"], self["city"]]
+        )
+        self.family_fields = self._bound(["address", "postal_code", "city"])
+        add_autofill(self)
+
+    def _bound(self, names):
+        """The bound fields, each followed by its choice when it is in conflict."""
+        fields = []
+        for name in names:
+            fields.append(self[name])
+            if name in self.conflicts:
+                fields.append(self[keep_field(name)])
+        return fields
+
+    def clean(self):
+        data = super().clean()
+        for name, conflict in self.conflicts.items():
+            if data.get(keep_field(name)) != KEEP_STORED:
+                continue
+            try:
+                data[name] = self.fields[name].clean(conflict["stored"])
+            except forms.ValidationError as error:
+                self.add_error(keep_field(name), error)
+            else:
+                self._errors.pop(name, None)  # the entry is set aside: its errors too
+        return data
+
+
+def keep_field(name: str) -> str:
+    """The name of the choice between the saved value and the entry of field ``name``."""
+    return f"keep_{name}"
+
+
+def _shown(value: str) -> dict:
+    return {"value": value or _("(empty)")}
 
 
 class PaymentForm(forms.Form):
-    """Step 3: the "mode de règlement souhaité"."""
+    """Step 3: the "mode de règlement souhaité".
+
+    The SEPA fields (bank changed, IBAN, BIC, holder) only count for the direct
+    debit: for a single payment they are ignored, whatever was typed (the page
+    hides them with a script; without it they show). The IBAN and the holder are
+    asked only when the bank changed; the BIC is found from the IBAN and asked only
+    when it cannot be (``ask_bic``). Each field gets one error at most. The
+    sentences hold the school year's values (``school_year``: the campaign's) and
+    the conservatoire's commune (``commune``); nothing is ticked in advance.
+    """
+
+    SEPA_FIELDS = ("bank_changed", "iban", "bic", "account_holder")
+    NEW_BANK_FIELDS = ("iban", "bic", "account_holder")
 
     payment_mode = forms.ChoiceField(
         label=pgettext_lazy("guide", "Desired payment mode"),
         choices=PaymentMode.choices,
         widget=forms.RadioSelect,
+        error_messages={"required": _("Choose a payment mode.")},
     )
     bank_changed = yes_no_field(
-        _("Has your bank changed since September 2024?"),
+        _("Has your bank changed?"),
         _("If so, the signed SEPA mandate and a RIB are requested at the Documents step."),
     )
-    iban = IBANField(label=_("IBAN"), required=False)
-    bic = BICField(label=_("BIC"), required=False)
-    account_holder = forms.CharField(label=_("Account holder"), max_length=140, required=False)
-    wants_qf_tariff = forms.BooleanField(
-        label=_("I am a resident of Limonest and provide my 2025 quotient familial (CAF)"),
+    iban = IBANField(label=_("IBAN"))
+    bic = BICField(
+        label=_("BIC"),
         required=False,
+        help_text=_("We could not find it from the IBAN: it is written on your RIB."),
     )
+    account_holder = AccountHolderField(label=_("Account holder"))
+    wants_qf_tariff = forms.BooleanField(label=_("I provide my quotient familial"), required=False)
     pass_culture_number = forms.CharField(
-        label=_("Pass'Culture de Limonest number (optional)"), max_length=30, required=False
+        label=_("Pass'Culture number (optional)"), max_length=30, required=False
     )
 
-    def __init__(self, *args, is_resident, **kwargs):
+    def __init__(self, *args, is_resident, school_year=None, commune=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["bank_changed"].required = False
+        year = school_year or default_school_year()
+        commune = commune if commune is not None else Identity.current().commune
+        fields = self.fields
+        fields["payment_mode"].choices = [
+            (PaymentMode.ONCE, pgettext("guide", "Payment in one instalment")),
+            (
+                PaymentMode.MONTHLY,
+                pgettext("guide", "Automatic direct debit in %(number)s instalments")
+                % {"number": year.instalments},
+            ),
+        ]
+        fields["bank_changed"].label = _("Has your bank changed since %(month)s?") % {
+            "month": date_format(year.bank_change_since, "F Y")
+        }
+        fields["bank_changed"].error_messages["required"] = _(
+            "Tell us whether your bank has changed."
+        )
+        for name in ("iban", "account_holder"):
+            fields[name].error_messages["required"] = _("Required for a new direct debit.")
+        fields["wants_qf_tariff"].label = _(
+            "I live in %(commune)s and provide my %(year)s quotient familial (CAF certificate)"
+        ) % {"commune": commune, "year": year.qf_year}
+        fields["pass_culture_number"].label = _("Pass'Culture de %(commune)s number (optional)") % {
+            "commune": commune
+        }
         if not is_resident:
-            del self.fields["wants_qf_tariff"]
+            del fields["wants_qf_tariff"]
+        if self.is_bound:
+            self.ignore_what_does_not_apply()
+        self.ask_bic = bool(self.is_bound and self.data.get(self.add_prefix("bic")))
+
+    def raw(self, name: str) -> str:
+        return self.data.get(self.add_prefix(name)) or ""
+
+    @property
+    def direct_debit(self) -> bool:
+        return self.is_bound and self.raw("payment_mode") == PaymentMode.MONTHLY
+
+    def ignore_what_does_not_apply(self) -> None:
+        """Drop the SEPA fields of a single payment, and the new bank's of an unchanged
+        bank, before validation: what they hold is neither checked nor kept."""
+        ignored = ()
+        if not self.direct_debit:
+            ignored = self.SEPA_FIELDS
+        elif self.raw("bank_changed") != "yes":
+            ignored = self.NEW_BANK_FIELDS
+        if not ignored:
+            return
+        self.data = self.data.copy()
+        for name in ignored:
+            self.data.pop(self.add_prefix(name), None)
+            self.fields[name].required = False
+
+    def full_clean(self):
+        super().full_clean()
+        # Shown again (after an error elsewhere), they are marked required where they apply.
+        for name in ("bank_changed", "iban", "account_holder"):
+            self.fields[name].required = True
+        if self.is_bound and "bic" in self.errors:
+            self.ask_bic = True
+            self.fields["bic"].required = True
 
     def clean(self):
         data = super().clean()
-        if data.get("payment_mode") == PaymentMode.MONTHLY:
-            if data.get("bank_changed") is None:
-                self.add_error("bank_changed", _("Tell us whether your bank has changed."))
-            elif data.get("bank_changed"):
-                for name in ("iban", "bic", "account_holder"):
-                    if not data.get(name):
-                        self.add_error(name, _("Required for a new direct debit."))
-        else:
+        if not self.direct_debit:
             data["bank_changed"] = None
+        if not data.get("bank_changed"):
             data["iban"] = data["bic"] = data["account_holder"] = ""
+            return data
+        if data.get("iban") and not data.get("bic"):
+            data["bic"] = bic_for_iban(data["iban"])
+            if not data["bic"] and "bic" not in self.errors:
+                self.add_error(
+                    "bic",
+                    ValidationError(
+                        _("We cannot find the BIC of this IBAN: enter it (it is on your RIB)."),
+                        code="required",
+                    ),
+                )
         return data
+
+
+def default_school_year() -> SchoolYear:
+    """An unsaved school year beginning this September (or last), with its defaults."""
+    today = timezone.localdate()
+    start = today.year if today.month >= 9 else today.year - 1
+    year = SchoolYear(
+        label=f"{start}-{start + 1}",
+        starts_on=datetime.date(start, 9, 1),
+        ends_on=datetime.date(start + 1, 8, 31),
+    )
+    year.fill_calendar()
+    return year
 
 
 class AuthorisationsForm(forms.Form):
@@ -173,19 +329,25 @@ class AuthorisationsForm(forms.Form):
             del self.fields["outing_authorisation"]
 
 
-class DocumentsForm(forms.Form):
-    """Step 5: the documents are uploaded through the table on the page (now or later)."""
+class DocumentsForm(DocumentFilesForm):
+    """Step 5: the documents table, one file field per row (``rows``), in the step's form.
 
-
-DAY_CHOICES = {
-    Question.DISCOVERY_DAY: [("monday", _("Monday")), ("wednesday", _("Wednesday"))],
-    Question.AWAKENING_DAY: [("wednesday", _("Wednesday")), ("saturday", _("Saturday"))],
-    Question.FM_DAY: [("wednesday", _("Wednesday")), ("saturday", _("Saturday"))],
-}
+    « Passer à l’étape suivante » sends the files chosen: the wizard stores them at once
+    through :meth:`DocumentFilesForm.save` (never in the draft) and moves on, or shows
+    the step again with each refused file named by its row. Its stored data is empty.
+    """
 
 
 class CoursesForm(forms.Form):
-    """Step 6: the course questions that apply to this student, and free text."""
+    """Step 6: the questions of the courses the student follows, and free text.
+
+    ``questions`` come from :func:`..rules.course_questions` (the catalogue's
+    configuration and slots); each makes one field named after it (``day_fm1c3``,
+    ``time_fm1c4``, ``ensemble``, ``administrative``, ``instrument``), whose choices
+    are the question's options. ``previous_year`` is the campaign's previous year's
+    label, for the Découverte's text. :func:`course_preferences` turns the cleaned
+    data into the stored answer.
+    """
 
     comments = forms.CharField(
         label=_("Complementary information"),
@@ -197,70 +359,13 @@ class CoursesForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
     )
 
-    def __init__(self, *args, questions, instruments, **kwargs):
+    def __init__(self, *args, questions, previous_year="", **kwargs):
         super().__init__(*args, **kwargs)
-        self.questions = questions
-        fields = {}
-        if Question.ADMINISTRATIVE in questions:
-            fields["administrative"] = forms.BooleanField(
-                label=pgettext_lazy("guide", "Administrative re-enrolment"),
-                help_text=_(
-                    "For pupils who did the Découverte instrumentale in 2024-2025: "
-                    "the conservatoire will contact you to confirm."
-                ),
-                required=False,
-            )
-            fields["instrument"] = forms.ChoiceField(
-                label=_("Instrument chosen by the pupil"),
-                choices=[("", "—")] + instruments,
-                required=False,
-            )
-            fields["fm1c1_day"] = forms.ChoiceField(
-                label=_("Day for FM1C1 and the chorale Domin'ut"),
-                choices=[("wednesday", _("Wednesday")), ("saturday", _("Saturday"))],
-                widget=forms.RadioSelect,
-                required=False,
-            )
-        if Question.DISCOVERY_DAY in questions:
-            fields["discovery_day"] = forms.ChoiceField(
-                label=_("Découverte instrumentale: preferred day"),
-                choices=DAY_CHOICES[Question.DISCOVERY_DAY],
-                widget=forms.RadioSelect,
-                required=False,
-            )
-        if Question.AWAKENING_DAY in questions:
-            fields["awakening_day"] = forms.ChoiceField(
-                label=_("Éveil artistique: preferred day"),
-                choices=DAY_CHOICES[Question.AWAKENING_DAY],
-                widget=forms.RadioSelect,
-            )
-        if Question.FM_DAY in questions:
-            fields["fm_day"] = forms.ChoiceField(
-                label=_("Formation musicale: preferred day"),
-                choices=DAY_CHOICES[Question.FM_DAY],
-                widget=forms.RadioSelect,
-            )
-        if Question.FM1C4_TIME in questions:
-            fields["fm1c4_time"] = forms.ChoiceField(
-                label=_("FM1C4: preferred time"),
-                choices=[
-                    ("10h30", _("10:30 to 11:30, for those who sing in the chorale at 9:30")),
-                    (
-                        "9h30",
-                        _(
-                            "9:30 to 10:30, for those who play in the orchestra on "
-                            "Wednesday afternoon"
-                        ),
-                    ),
-                ],
-                widget=forms.RadioSelect,
-            )
-        if Question.ENSEMBLE in questions:
-            fields["ensemble"] = forms.ChoiceField(
-                label=_("Compulsory collective practice: your preference"),
-                choices=[("orchestre", _("Orchestra")), ("chorale", _("Chorale Domin'ut"))],
-                widget=forms.RadioSelect,
-            )
+        self.questions = {question.field: question for question in questions}
+        fields = {
+            name: _course_field(question, previous_year)
+            for name, question in self.questions.items()
+        }
         # Questions first, free text last, as on the guide's page.
         comments = self.fields.pop("comments")
         self.fields.update(fields)
@@ -268,22 +373,112 @@ class CoursesForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if Question.ADMINISTRATIVE in self.questions:
-            if data.get("administrative"):
-                if not data.get("instrument"):
-                    self.add_error("instrument", _("Say which instrument the pupil chose."))
-                if not data.get("fm1c1_day"):
-                    self.add_error("fm1c1_day", _("Choose a day for FM1C1."))
-            elif not data.get("discovery_day"):
-                self.add_error(
-                    "discovery_day",
-                    _("Choose a day, or tick “Réinscription administrative”."),
-                )
+        ticked = bool(data.get("administrative"))
+        for name, question in self.questions.items():
+            if question.when == When.ALWAYS:
+                continue
+            if ticked != (question.when == When.IF_ADMINISTRATIVE):
+                data[name] = ""  # the branch the family did not take
+                self._errors.pop(name, None)
+            elif not data.get(name) and name not in self._errors:
+                self.add_error(name, _missing(question))
         return data
 
 
+def _course_field(question: StepQuestion, previous_year: str) -> forms.Field:
+    if question.kind == Question.ADMINISTRATIVE:
+        return forms.BooleanField(
+            label=pgettext_lazy("guide", "Administrative re-enrolment"),
+            help_text=_(
+                "For pupils who did the %(course)s in %(year)s: the conservatoire will "
+                "contact you to confirm."
+            )
+            % {"course": question.course.name, "year": previous_year},
+            required=False,
+        )
+    choices = [(option.value, option_label(option)) for option in question.options]
+    if question.kind == Question.INSTRUMENT:
+        return forms.ChoiceField(
+            label=_("Instrument chosen by the pupil"),
+            choices=[("", "—")] + choices,
+            required=False,
+        )
+    if question.kind == Question.ENSEMBLE:
+        label = _("Compulsory collective practice: your preference")
+    else:
+        label = course_question_label(question.kind, question.course.name)
+    help_text = {
+        When.IF_ADMINISTRATIVE: _("With the administrative re-enrolment."),
+        When.UNLESS_ADMINISTRATIVE: _("Without the administrative re-enrolment."),
+    }.get(question.when, "")
+    return forms.ChoiceField(
+        label=label,
+        help_text=help_text,
+        choices=choices,
+        widget=forms.RadioSelect,
+        required=question.when == When.ALWAYS,
+    )
+
+
+def _missing(question: StepQuestion) -> str:
+    if question.kind == Question.INSTRUMENT:
+        return _("Say which instrument the pupil chose.")
+    if question.when == When.IF_ADMINISTRATIVE:
+        return _("Choose a day for %(course)s.") % {"course": question.course.name}
+    return _("Choose a day, or tick “Réinscription administrative”.")
+
+
+def course_preferences(cleaned: Mapping, questions: Iterable[StepQuestion]) -> dict:
+    """Step 6's cleaned data as stored in ``Reenrolment.preferences`` (see
+    :mod:`..labels`): the days and times under ``courses`` by course code, each with
+    its weekday, its slot (when one) and its label; the other answers by their field."""
+    answers, others = {}, {}
+    for question in questions:
+        value = cleaned.get(question.field)
+        if value in ("", None, False):
+            continue
+        if question.kind in (Question.DAY, Question.TIME):
+            option = next((o for o in question.options if o.value == value), None)
+            if option is not None:
+                answers[question.course.code] = course_answer(question, option)
+        elif question.kind == Question.ADMINISTRATIVE:
+            others["administrative"] = True
+        else:
+            others[question.field] = value  # a course code: the ensemble, the instrument
+    return {COURSES: answers, **others} if answers else others
+
+
+def course_answer(question: StepQuestion, option: Option) -> dict:
+    """One day or time answer as stored: ``{"question", "weekday", "slot", "label"}``."""
+    return {
+        "question": str(question.kind),
+        "weekday": option.weekday,
+        "slot": option.slot_id,
+        "label": option_label(option),
+    }
+
+
+def course_initial(preferences: Mapping) -> dict:
+    """Step 6's initial data from a stored answer (the inverse of :func:`course_preferences`)."""
+    initial = {
+        key: preferences[key]
+        for key in ("ensemble", "administrative", "instrument")
+        if key in preferences
+    }
+    for code, answer in (preferences.get(COURSES) or {}).items():
+        kind = answer.get("question")
+        if kind == Question.DAY and answer.get("weekday") is not None:
+            initial[field_name(Question.DAY, code)] = WEEKDAYS[answer["weekday"]]
+        elif kind == Question.TIME and answer.get("slot") is not None:
+            initial[field_name(Question.TIME, code)] = str(answer["slot"])
+    return initial
+
+
 class RecapForm(forms.Form):
-    """Step 7: acceptance of the internal rules; the total shown, to compare at validation."""
+    """Step 7: acceptance of the internal rules; the total shown, to compare at validation.
+
+    A family that declines (``declining``) only confirms: no rules to accept, no total.
+    """
 
     accept_rules = forms.BooleanField(
         label=_("I have read and accept the internal rules"),
@@ -292,3 +487,34 @@ class RecapForm(forms.Form):
     shown_total = forms.DecimalField(
         required=False, max_digits=9, decimal_places=2, widget=forms.HiddenInput
     )
+
+    def __init__(self, *args, declining=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if declining:
+            del self.fields["accept_rules"]
+
+
+# --- What the phone's keyboard and autofill know of step 2's fields -----------------------------
+
+# By field name (the responsibles' fields end with it): the family's address, and each
+# phone in its own autofill section, so that the browser never writes the family's own
+# number for the other responsible or the person to contact in an emergency.
+AUTOFILL = {
+    "address": {"autocomplete": "address-line1"},
+    "postal_code": {"autocomplete": "postal-code", "inputmode": "numeric"},
+    "city": {"autocomplete": "address-level2"},
+    "emergency_contact_phone": {"autocomplete": "section-emergency tel-national"},
+}
+
+
+def add_autofill(form: forms.Form) -> None:
+    """Add ``autocomplete`` and ``inputmode`` to step 2's widgets (``type="tel"`` comes
+    with :class:`accounts.forms.FrenchPhoneField`)."""
+    for name, field in form.fields.items():
+        attrs = AUTOFILL.get(name)
+        if attrs is None and name.startswith("responsible_"):
+            section = "section-" + name.rsplit("_", 1)[0].replace("_", "-")
+            kind = "email" if name.endswith("_email") else "tel-national"
+            attrs = {"autocomplete": f"{section} {kind}"}
+        if attrs:
+            field.widget.attrs.update(attrs)

@@ -8,11 +8,16 @@ so a ``<script>`` or an ``<img src="file:///…">`` is printed as text.
 What the family validated comes from the latest :class:`ReenrolmentSnapshot`
 (its ``data`` is the wizard's recap); what changed since (validation by the
 conservatoire, documents reviewed, final amount) is read live.
+
+A recap is rendered once per state and stored (:func:`stored_recap`; its name carries
+what it depends on, :mod:`.recap_state`): the confirmation email, the family's
+download, the admin link and the ZIPs reuse the stored file.
 """
 
 from __future__ import annotations
 
 import datetime
+import shutil
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
@@ -26,29 +31,34 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from accounts.models import SchoolLevel, Student
 from billing import services as billing
 from billing.models import PaymentMode
+from conservatoire.email_building import portal_url
+from conservatoire.models import Identity
 from conservatoire.pdf import render_pdf
 from documents import services as documents
 from documents.rules import StudentFacts
 
 from . import services
 from .labels import (
-    STATUS_LABELS,
     course_names,
+    enrolment_course_names,
+    family_status_label,
     formula_name,
-    preference_label,
-    preference_value_label,
+    preference_items,
 )
 from .models import Reenrolment, ReenrolmentSnapshot
-from .rules import DisplayStatus
+from .recap_state import recap_stamps
+from .todo import what_is_left
 
 TEMPLATE = "reinscription/pdf/recap.html"
 PRIVATE_FOLDER = "recaps"
 PDF_MIMETYPE = "application/pdf"
 ZIP_CHUNK = 100
+COPY_BLOCK = 64 * 1024
 
 
 def recap_queryset():
@@ -80,13 +90,15 @@ def recap_context(reenrolment: Reenrolment, snapshot: ReenrolmentSnapshot | None
     details = data.get("details") or {}
     enrolment = services.current_enrolment(student, campaign)
     context = {
-        "conservatoire": settings.CONSERVATOIRE,
+        "conservatoire": Identity.current(),
         "reference": reference(reenrolment),
         "year": campaign.school_year.label,
         "previous_year": campaign.previous_year.label,
+        # "Changement de banque depuis …": the school year's reference month.
+        "bank_change_since": campaign.school_year.bank_change_since,
         "generated_at": timezone.localtime(),
         "status": reenrolment.status,
-        "status_label": STATUS_LABELS[DisplayStatus(reenrolment.status)],
+        "status_label": family_status_label(reenrolment.status),
         "validated_at": _local(reenrolment.validated_at),
         "reenrol": reenrol,
         "decline_reason": reenrolment.decline_reason,
@@ -98,9 +110,7 @@ def recap_context(reenrolment: Reenrolment, snapshot: ReenrolmentSnapshot | None
         "family": _family(family, details),
         "responsibles": _responsibles(family, details),
         "student": _student(student, details),
-        "current_courses": [line.course.name for line in enrolment.lines.all()]
-        if enrolment
-        else [],
+        "current_courses": enrolment_course_names(enrolment),
         "current_formula": enrolment.formula.name if enrolment and enrolment.formula else "",
         "next_formula": formula_name((reenrolment.preferences or {}).get("formula")),
         "preferences": _preferences(reenrolment, data) if reenrol else [],
@@ -114,13 +124,16 @@ def recap_context(reenrolment: Reenrolment, snapshot: ReenrolmentSnapshot | None
         payment = data.get("payment") or {}
         context["payment"] = {
             "mode": reenrolment.payment_mode,
-            "label": _payment_label(reenrolment.payment_mode),
+            "label": _payment_label(reenrolment.payment_mode, campaign.school_year.instalments),
             "bank_changed": payment.get("bank_changed"),
             "iban": payment.get("iban", ""),
             "pass_culture_number": payment.get("pass_culture_number", ""),
         }
         context["amount"] = _amount(reenrolment, data)
         context["documents"] = _documents(reenrolment, enrolment, payment)
+    # What the family still has to do, as the document is made (a short block).
+    context["left"] = what_is_left(family, campaign, base_url=settings.PORTAL_URL)
+    context["space_url"] = portal_url("reinscription:family_space")
     return context
 
 
@@ -181,7 +194,11 @@ def _student(student: Student, details: dict) -> dict:
     }
 
 
-def _payment_label(mode: str) -> str:
+def _payment_label(mode: str, instalments: int) -> str:
+    if mode == PaymentMode.MONTHLY:
+        return pgettext("guide", "Automatic direct debit in %(number)s instalments") % {
+            "number": instalments
+        }
     if mode in PaymentMode.values:
         return str(PaymentMode(mode).label)
     return mode
@@ -192,12 +209,8 @@ def _preferences(reenrolment: Reenrolment, data: dict) -> list[dict]:
     shown = data.get("preferences_display")
     if shown:
         return [{"label": item.get("label", ""), "value": item.get("value", "")} for item in shown]
-    names = course_names()
-    return [
-        {"label": preference_label(key), "value": preference_value_label(key, value, names)}
-        for key, value in (reenrolment.preferences or {}).items()
-        if key != "formula" and value not in ("", None, False)
-    ]
+    items = preference_items(reenrolment.preferences or {}, course_names())
+    return [{"label": label, "value": value} for label, value in items]
 
 
 def _amount(reenrolment: Reenrolment, data: dict) -> dict | None:
@@ -299,21 +312,45 @@ def recap_filename(reenrolment: Reenrolment) -> str:
     return f"recapitulatif-{reenrolment.campaign.school_year.label}-{name}.pdf"
 
 
-def store_recap_pdf(snapshot: ReenrolmentSnapshot, reenrolment: Reenrolment | None = None) -> str:
-    """Render the recap of ``snapshot`` into the private storage; return its storage name.
+def stored_name(reenrolment: Reenrolment, version: int, stamp: str) -> str:
+    """Where the recap of ``reenrolment`` is stored, for a snapshot version and a state
+    (:func:`reinscription.recap_state.recap_stamps`): a new state, a new name."""
+    return (
+        f"{PRIVATE_FOLDER}/{reenrolment.campaign.school_year.label}/"
+        f"recap-{reenrolment.pk}-v{version}-{stamp}.pdf"
+    )
 
-    The name is stable per snapshot: calling again returns the stored file.
+
+def stored_recap(
+    reenrolment: Reenrolment,
+    snapshot: ReenrolmentSnapshot | None = None,
+    *,
+    state: tuple[int, str] | None = None,
+) -> str:
+    """The storage name of the recap as it stands now, rendered and stored first if it
+    is not yet: every reader (email, family, admin, ZIP) gets the same file, rendered once.
+
+    ``snapshot`` defaults to the latest; ``state``, ``(version, stamp)`` when the caller
+    computed it for many re-enrolments at once, saves the queries.
+    """
+    version, stamp = state or recap_stamps([reenrolment])[reenrolment.pk]
+    if snapshot is not None:
+        version = snapshot.version
+    name = stored_name(reenrolment, version, stamp)
+    if default_storage.exists(name):
+        return name
+    return default_storage.save(name, ContentFile(recap_pdf(reenrolment, snapshot)))
+
+
+def store_recap_pdf(snapshot: ReenrolmentSnapshot, reenrolment: Reenrolment | None = None) -> str:
+    """The stored recap of ``snapshot`` (rendered if needed); return its storage name.
+
+    Calling again returns the stored file while nothing it shows has changed.
     ``reenrolment``, when the caller has it from :func:`recap_queryset`, saves a query.
     """
     if reenrolment is None:
         reenrolment = recap_queryset().get(pk=snapshot.reenrolment_id)
-    name = (
-        f"{PRIVATE_FOLDER}/{reenrolment.campaign.school_year.label}/"
-        f"recap-{reenrolment.pk}-v{snapshot.version}.pdf"
-    )
-    if default_storage.exists(name):
-        return name
-    return default_storage.save(name, ContentFile(recap_pdf(reenrolment, snapshot)))
+    return stored_recap(reenrolment, snapshot)
 
 
 def recap_attachment(snapshot: ReenrolmentSnapshot) -> dict:
@@ -335,7 +372,9 @@ def snapshot_attachment(snapshot_id: int) -> tuple[str, bytes, str]:
 
 
 def pdf_response(reenrolment: Reenrolment) -> HttpResponse:
-    response = HttpResponse(recap_pdf(reenrolment), content_type=PDF_MIMETYPE)
+    """The stored recap as a download (the family's and the admin's link)."""
+    with default_storage.open(stored_recap(reenrolment), "rb") as handle:
+        response = HttpResponse(handle.read(), content_type=PDF_MIMETYPE)
     response["Content-Disposition"] = f'attachment; filename="{recap_filename(reenrolment)}"'
     response["Cache-Control"] = "private, no-store"
     return response
@@ -357,15 +396,29 @@ def family_recap_response(request, student_id: int) -> HttpResponse:
 # --- Several recaps in a ZIP --------------------------------------------------------------------
 
 
-def iter_reenrolments(ids: Iterable[int]) -> Iterator[Reenrolment]:
-    """The re-enrolments of ``ids`` in that order, loaded ``ZIP_CHUNK`` at a time."""
+def iter_recaps(ids: Iterable[int]) -> Iterator[tuple[Reenrolment, tuple[int, str]]]:
+    """The re-enrolments of ``ids`` in that order with their stored state, loaded
+    ``ZIP_CHUNK`` at a time (a few queries per chunk)."""
     ids = list(ids)
     for start in range(0, len(ids), ZIP_CHUNK):
         chunk = ids[start : start + ZIP_CHUNK]
         loaded = recap_queryset().in_bulk(chunk)
+        states = recap_stamps(loaded.values())
         for pk in chunk:
             if pk in loaded:
-                yield loaded[pk]
+                yield loaded[pk], states[pk]
+
+
+def store_recaps(ids: Iterable[int]) -> int:
+    """Render and store the recaps of ``ids`` that are not stored yet (a ZIP's chunk,
+    rendered by a worker); return how many were rendered."""
+    rendered = 0
+    for reenrolment, (version, stamp) in iter_recaps(ids):
+        name = stored_name(reenrolment, version, stamp)
+        if not default_storage.exists(name):
+            default_storage.save(name, ContentFile(recap_pdf(reenrolment)))
+            rendered += 1
+    return rendered
 
 
 def write_recaps_zip(
@@ -373,20 +426,28 @@ def write_recaps_zip(
 ) -> int:
     """Write one PDF per re-enrolment into a ZIP on ``fileobj`` (a file on disk).
 
-    One PDF is in memory at a time; the archive itself is written to ``fileobj``,
-    so memory stays flat however many recaps are exported. Return the count.
+    Each stored recap is copied from the storage into the archive in blocks (a recap
+    not stored yet is rendered and stored first), and the archive is written to
+    ``fileobj``: memory stays flat however many recaps are exported. The PDFs are
+    compressed already, so they are stored as they are (deflating them again would
+    cost time for 3 %). Return the count.
     """
     count = 0
     seen: set[str] = set()
-    with zipfile.ZipFile(fileobj, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for reenrolment in iter_reenrolments(ids):
+    with zipfile.ZipFile(fileobj, "w", compression=zipfile.ZIP_STORED) as archive:
+        for reenrolment, state in iter_recaps(ids):
             name = base = recap_filename(reenrolment)
             suffix = 1
             while name in seen:  # two students with the same name
                 suffix += 1
                 name = base.replace(".pdf", f"-{suffix}.pdf")
             seen.add(name)
-            archive.writestr(name, recap_pdf(reenrolment))
+            try:
+                source = default_storage.open(stored_name(reenrolment, *state), "rb")
+            except FileNotFoundError:
+                source = default_storage.open(stored_recap(reenrolment, state=state), "rb")
+            with source, archive.open(name, "w") as target:
+                shutil.copyfileobj(source, target, COPY_BLOCK)
             count += 1
             if progress is not None:
                 progress(count)

@@ -6,28 +6,56 @@ which hand plain values to ``billing`` and ``documents``.
 
 import datetime
 import logging
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Final
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 
-from accounts.models import Family, Student, User
+from accounts.emails import family_recipients, notify_email_changed
+from accounts.models import Family, Student, User, french_number
 from billing import services as billing
 from billing.models import PaymentMode
+from billing.templatetags.billing_tags import long_date
+from conservatoire.email_building import portal_url
 from conservatoire.emails import queue_email
 from documents.rules import FamilyFacts, StudentFacts
 
-from .models import Campaign, Course, Enrolment, Reenrolment, ReenrolmentSnapshot, WizardDraft
-from .rules import DisplayStatus, StudentCourses, display_status
+from .models import (
+    Campaign,
+    Course,
+    CourseSlot,
+    Enrolment,
+    Reenrolment,
+    ReenrolmentSnapshot,
+    WizardDraft,
+)
+from .rules import CatalogueCourse, DisplayStatus, Question, Slot, StudentCourses, display_status
+from .todo import what_is_left
 
 logger = logging.getLogger(__name__)
 
 
 def open_campaign() -> Campaign | None:
+    """The campaign families see now: published and within its dates."""
     return Campaign.objects.open_at().select_related("school_year", "previous_year").first()
+
+
+def family_school_year():
+    """The school year families see (``settings.FAMILY_SCHOOL_YEAR_PROVIDER``).
+
+    The year of the campaign they see, else of the last one they saw; a campaign
+    being prepared (not published yet) is not theirs. ``None`` before any campaign
+    was published: ``documents`` and ``billing`` then decide alone.
+    """
+    campaign = (
+        open_campaign() or Campaign.objects.last_opened().select_related("school_year").first()
+    )
+    return campaign.school_year if campaign is not None else None
 
 
 # --- What the student follows this year --------------------------------------
@@ -44,23 +72,41 @@ def current_enrolment(student: Student, campaign: Campaign) -> Enrolment | None:
 
 
 def student_courses(student: Student, enrolment: Enrolment | None) -> StudentCourses:
-    courses = [line.course for line in enrolment.lines.all()] if enrolment else []
     return StudentCourses(
-        course_codes=frozenset(course.code for course in courses),
-        instrument_kinds=sum(course.kind == Course.Kind.INSTRUMENT for course in courses),
+        course_codes=frozenset(line.course.code for line in enrolment.lines.all())
+        if enrolment
+        else frozenset(),
         instrument_year=enrolment.instrument_year if enrolment else None,
         is_adult=student.is_adult_learner,
     )
+
+
+def course_catalogue(school_year) -> dict[str, CatalogueCourse]:
+    """The catalogue for step 6, by code in its order, each course with its slots in
+    ``school_year`` (2 queries, whatever its size)."""
+    slots: dict[int, list[Slot]] = {}
+    for slot in CourseSlot.objects.filter(school_year=school_year).order_by("weekday", "starts_at"):
+        slots.setdefault(slot.course_id, []).append(
+            Slot(slot.pk, slot.weekday, slot.starts_at, slot.ends_at, slot.label)
+        )
+    courses = Course.objects.select_related("next_course").order_by("order", "name")
+    return {
+        course.code: CatalogueCourse(
+            code=course.code,
+            name=course.name,
+            kind=course.kind,
+            question=Question(course.question),
+            next_course=course.next_course.code if course.next_course else "",
+            slots=tuple(slots.get(course.pk, ())),
+        )
+        for course in courses
+    }
 
 
 def student_disciplines(enrolment: Enrolment | None) -> frozenset[str]:
     if not enrolment:
         return frozenset()
     return frozenset(line.course.discipline for line in enrolment.lines.all())
-
-
-def instrument_choices() -> list[tuple[str, str]]:
-    return list(Course.objects.filter(kind=Course.Kind.INSTRUMENT).values_list("code", "name"))
 
 
 # --- The family space ----------------------------------------------------------
@@ -71,6 +117,14 @@ class StudentRow:
     student: Student
     status: DisplayStatus
     reenrolment: Reenrolment | None
+    # Followed a course in the campaign's previous year: the basis of the re-enrolment.
+    # A student outside it (a younger sibling…) is enrolled by the conservatoire, not here.
+    in_basis: bool = True
+
+    @property
+    def can_start(self) -> bool:
+        """Whether the family may open the wizard for this student."""
+        return self.in_basis and self.status != DisplayStatus.VALIDATED
 
 
 def family_panel(family: Family, campaign: Campaign) -> list[StudentRow]:
@@ -86,6 +140,13 @@ def family_panel(family: Family, campaign: Campaign) -> list[StudentRow]:
             queryset=WizardDraft.objects.filter(campaign=campaign),
             to_attr="campaign_drafts",
         ),
+        Prefetch(
+            "enrolments",
+            queryset=Enrolment.objects.filter(school_year=campaign.previous_year_id).only(
+                "pk", "student_id"
+            ),
+            to_attr="basis_enrolments",
+        ),
     )
     rows = []
     for student in students:
@@ -93,7 +154,7 @@ def family_panel(family: Family, campaign: Campaign) -> list[StudentRow]:
         status = display_status(
             reenrolment.status if reenrolment else None, bool(student.campaign_drafts)
         )
-        rows.append(StudentRow(student, status, reenrolment))
+        rows.append(StudentRow(student, status, reenrolment, bool(student.basis_enrolments)))
     return rows
 
 
@@ -164,14 +225,136 @@ def estimate(
     )
 
 
+# --- The family's details (step 2) -----------------------------------------------
+
+FAMILY_DETAILS = ("address", "postal_code", "city")
+RESPONSIBLE_DETAILS = ("email", "mobile")
+STUDENT_DETAILS = (
+    "school_level",
+    "school_name",
+    "emergency_contact_name",
+    "emergency_contact_phone",
+    "emergency_contact_relation",
+)
+PHONE_DETAILS = ("mobile", "emergency_contact_phone")
+
+
+def responsible_detail(responsible: User, name: str) -> str:
+    """Step 2's field name for one of a responsible's details."""
+    return f"responsible_{responsible.pk}_{name}"
+
+
+def detail_text(key: str, value) -> str:
+    """A step-2 value as plain text (JSON-ready, comparable): a French phone number in
+    its national writing, whatever the way it was typed or stored."""
+    text = "" if value is None else str(value).strip()
+    if text and key.endswith(PHONE_DETAILS):
+        number = french_number(text)
+        if number is not None:
+            return number.as_national
+    return text
+
+
+def current_details(family: Family, responsibles, student: Student) -> dict[str, str]:
+    """Step 2's values as stored now, keyed by the step's field names."""
+    values = {name: getattr(family, name) for name in FAMILY_DETAILS}
+    for responsible in responsibles:
+        for name in RESPONSIBLE_DETAILS:
+            values[responsible_detail(responsible, name)] = getattr(responsible, name)
+    values.update({name: getattr(student, name) for name in STUDENT_DETAILS})
+    return {key: detail_text(key, value) for key, value in values.items()}
+
+
+@dataclass
+class DetailsReconciliation:
+    """What a draft's step 2 means against the values stored now (see :func:`reconcile_details`)."""
+
+    changes: dict[str, str] = field(default_factory=dict)
+    refreshed: dict[str, str] = field(default_factory=dict)
+    conflicts: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+def reconcile_details(
+    typed: Mapping, initial: Mapping[str, str], current: Mapping[str, str]
+) -> DetailsReconciliation:
+    """Compare step 2's answers with the values it was built with and those stored now.
+
+    ``typed`` is the step's cleaned data, ``initial`` the values the step was built
+    with (recorded in the draft), ``current`` :func:`current_details`. A field the
+    family left as shown is not written: the stored value stands, and is in
+    ``refreshed`` when it changed since (a co-parent, the account page, an import).
+    A field the family changed is in ``changes``, unless it also changed elsewhere
+    to something else: then it is in ``conflicts`` (``stored`` and ``typed``) and
+    the family chooses. A field missing from ``initial`` counts as shown as stored.
+    """
+    result = DetailsReconciliation()
+    for key, value in typed.items():
+        if key not in current:
+            continue
+        stored = current[key]
+        shown = detail_text(key, initial[key]) if key in initial else stored
+        text = detail_text(key, value)
+        if text == shown:
+            if stored != shown:
+                result.refreshed[key] = stored
+        elif text == stored:
+            continue
+        elif stored != shown:
+            result.conflicts[key] = {"stored": stored, "typed": text}
+        else:
+            result.changes[key] = text
+    return result
+
+
+def _write_details(family: Family, responsibles, student: Student, changes: dict) -> None:
+    """Write what the family changed; the former address of a changed email is told,
+    as the account page does."""
+    _save_changes(family, {name: changes[name] for name in FAMILY_DETAILS if name in changes})
+    for responsible in responsibles:
+        values = {
+            name: changes[key]
+            for name in RESPONSIBLE_DETAILS
+            if (key := responsible_detail(responsible, name)) in changes
+        }
+        old_email = responsible.email
+        _save_changes(responsible, values)
+        if "email" in values and old_email.casefold() != responsible.email.casefold():
+            notify_email_changed(responsible, old_email)
+    _save_changes(student, {name: changes[name] for name in STUDENT_DETAILS if name in changes})
+
+
+def _save_changes(instance, values: dict) -> None:
+    """Set ``values`` on ``instance`` and save the fields that changed, if any.
+
+    A family that confirms its details unchanged writes nothing, so the audit
+    history (one row per save) shows what families really changed.
+    """
+    changed = [name for name, value in values.items() if getattr(instance, name) != value]
+    for name in changed:
+        setattr(instance, name, values[name])
+    if changed:
+        instance.save(update_fields=changed)
+
+
 # --- Validation -----------------------------------------------------------------
+
+# ``submit_reenrolment(shown_total=NOT_SHOWN)``: no total was shown, none is compared.
+NOT_SHOWN: Final = object()
 
 
 @dataclass
 class SubmitResult:
+    """What a validation did. Nothing is written unless ``reenrolment`` is set and no
+    flag is: ``conflict`` (someone validated meanwhile: ``reenrolment`` is theirs),
+    ``closed``, ``total_changed`` (``total`` is the one computed now),
+    ``details_conflicts`` (step 2's fields changed both here and elsewhere)."""
+
     reenrolment: Reenrolment | None
     conflict: bool = False
     closed: bool = False
+    total_changed: bool = False
+    total: Decimal | None = None
+    details_conflicts: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def _json(value):
@@ -196,6 +379,8 @@ def _estimate_data(result) -> dict:
     return {
         "total": str(result.total),
         "bracket": result.bracket_label,
+        # qf (a quotient familial chose the line), highest (none: the top line), non_resident
+        "bracket_kind": str(result.bracket_kind),
         "is_final": result.is_final,
         "lines": [
             {"label": line.label, "formula": line.formula_name, "amount": str(line.amount)}
@@ -204,7 +389,7 @@ def _estimate_data(result) -> dict:
         "schedule": [
             {
                 "due_on": item.due_on.isoformat(),
-                "due_on_display": date_format(item.due_on, "j F Y"),
+                "due_on_display": long_date(item.due_on),  # 1er novembre 2026
                 "amount": str(item.amount),
             }
             for item in result.schedule
@@ -221,16 +406,28 @@ def submit_reenrolment(
     answers: dict[str, dict],
     base_version: int,
     summary: dict,
-    estimate=None,
+    shown_total: Decimal | None | object = NOT_SHOWN,
+    details_initial: Mapping[str, str] | None = None,
 ) -> SubmitResult:
     """Write the family's answer in one transaction: one row per student and campaign.
 
-    ``base_version`` is the version the family started from; if someone else
-    validated in between (a double click, another responsible), nothing is
-    written and the result says so. The confirmation email leaves after commit.
+    Everything is decided under the family's lock, which serialises the validations
+    of all its children (two siblings, two responsibles, a double click):
+
+    * ``base_version`` is the version the family started from; if someone else
+      validated in between, nothing is written and the result says so;
+    * step 2's answers are compared with ``details_initial`` (the values the step
+      was built with) and the values stored now (:func:`reconcile_details`): only
+      what the family changed is written, and a field also changed elsewhere stops
+      the validation (``details_conflicts``);
+    * the family's estimate is computed here, counting the siblings re-enrolled
+      until now; if it differs from ``shown_total`` (the recap's), nothing is
+      written (``total_changed``); otherwise it is the one kept for the family.
+
+    ``summary`` is the recap, stored in the snapshot with the estimate computed here.
+    The confirmation email leaves after commit.
     """
-    # Serialise validations of one student (a no-op on SQLite, which locks writes).
-    Student.objects.select_for_update().filter(pk=student.pk).first()
+    family = Family.objects.select_for_update().get(pk=student.family_id)
     if not campaign.is_open():
         return SubmitResult(None, closed=True)
     existing = (
@@ -243,6 +440,32 @@ def submit_reenrolment(
 
     choice = answers["choix"]
     reenrol = choice["decision"] == "reenrol"
+    result = None
+    if reenrol:
+        student = Student.objects.select_for_update().get(pk=student.pk)
+        responsibles = list(family.responsibles.select_for_update().order_by("pk"))
+        details = reconcile_details(
+            answers["coordonnees"],
+            details_initial or {},
+            current_details(family, responsibles, student),
+        )
+        if details.conflicts:
+            return SubmitResult(None, details_conflicts=details.conflicts)
+        payment = answers["reglement"]
+        result = estimate(
+            family,
+            campaign,
+            student=student,
+            reenrol=True,
+            formula_code=summary.get("preferences", {}).get("formula"),
+            payment_mode=payment.get("payment_mode") or PaymentMode.ONCE,
+            wants_qf_tariff=bool(payment.get("wants_qf_tariff")),
+            pass_culture=bool(payment.get("pass_culture_number")),
+        )
+        if shown_total is not NOT_SHOWN and shown_total != result.total:
+            return SubmitResult(None, total_changed=True, total=result.total)
+        summary = {**summary, "estimate": estimate_data(result)}
+
     now = timezone.now()
     fields = {
         "decision": choice["decision"],
@@ -253,17 +476,15 @@ def submit_reenrolment(
         "outing_authorisation": answers.get("autorisations", {}).get("outing_authorisation"),
         "preferences": _json(summary.get("preferences", {})),
         "comments": answers.get("cours", {}).get("comments", "") if reenrol else "",
-        "estimated_total": Decimal(summary["estimate"]["total"])
-        if summary.get("estimate")
-        else None,
+        "estimated_total": result.total if result else None,
         "rules_version": campaign.rules_version,
         "rules_accepted_at": now,
         "submitted_by": user,
         "submitted_at": now,
     }
     if reenrol:
-        _apply_details(student, answers["coordonnees"])
-        _apply_payment(student.family, campaign, answers["reglement"], estimate)
+        _write_details(family, responsibles, student, details.changes)
+        _apply_payment(family, campaign, answers["reglement"], result)
     try:
         with transaction.atomic():
             if existing:
@@ -302,47 +523,6 @@ def submit_reenrolment(
     return SubmitResult(reenrolment)
 
 
-def _apply_details(student: Student, details: dict) -> None:
-    family = student.family
-    _save_changes(
-        family,
-        {name: details[name] for name in ("address", "postal_code", "city")},
-    )
-    for responsible in family.responsibles.all():
-        prefix = f"responsible_{responsible.pk}_"
-        if prefix + "email" in details:
-            _save_changes(
-                responsible,
-                {"email": details[prefix + "email"], "mobile": details[prefix + "mobile"]},
-            )
-    _save_changes(
-        student,
-        {
-            name: details.get(name, "")
-            for name in (
-                "school_level",
-                "school_name",
-                "emergency_contact_name",
-                "emergency_contact_phone",
-                "emergency_contact_relation",
-            )
-        },
-    )
-
-
-def _save_changes(instance, values: dict) -> None:
-    """Set ``values`` on ``instance`` and save the fields that changed, if any.
-
-    A family that confirms its details unchanged writes nothing, so the audit
-    history (one row per save) shows what families really changed.
-    """
-    changed = [name for name, value in values.items() if getattr(instance, name) != value]
-    for name in changed:
-        setattr(instance, name, values[name])
-    if changed:
-        instance.save(update_fields=changed)
-
-
 def _apply_payment(family: Family, campaign: Campaign, payment: dict, estimate) -> None:
     billing.set_payment_preference(
         family,
@@ -364,18 +544,25 @@ def _apply_payment(family: Family, campaign: Campaign, payment: dict, estimate) 
 def send_confirmation(reenrolment: Reenrolment, snapshot: ReenrolmentSnapshot) -> None:
     """Email the recap (text, HTML and the PDF) to every active responsible, after commit.
 
-    The PDF is rendered by the worker when the email leaves, not in the request.
+    The PDF is rendered by the worker when the email leaves, not in the request. The
+    email ends with what is left for the family (:func:`.todo.what_is_left`, as now).
     """
     family = reenrolment.student.family
-    recipients = family.contact_emails()
+    recipients, greeting = family_recipients(family)  # one email, greeting each by name
     if not recipients:
         logger.warning("Family %s has no email address for the confirmation.", family.pk)
         return
     queue_email(
         "reenrolment_confirmation",
-        sorted(set(recipients)),
+        recipients,
         "reinscription/emails/confirmation",
-        {"reenrolment": reenrolment, "snapshot": snapshot.data},
+        {
+            "reenrolment": reenrolment,
+            "snapshot": snapshot.data,
+            "space_url": portal_url("reinscription:family_space"),
+            "left": what_is_left(family, reenrolment.campaign, base_url=settings.PORTAL_URL),
+            **greeting,
+        },
         attachments=[{"generator": "reinscription.recap.snapshot_attachment", "pk": snapshot.pk}],
     )
 

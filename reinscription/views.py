@@ -8,7 +8,7 @@ from django.views.generic import TemplateView
 from accounts.models import Student
 from billing import services as billing
 
-from . import services
+from . import services, todo
 from .models import Reenrolment
 
 
@@ -33,6 +33,7 @@ class FamilySpaceView(FamilyRequiredMixin, TemplateView):
         context["family"] = family
         context["campaign"] = campaign
         context["rows"] = services.family_panel(family, campaign) if campaign else []
+        context["left"] = todo.what_is_left(family, campaign) if campaign else None
         return context
 
 
@@ -56,6 +57,7 @@ class ReenrolmentDetailView(FamilyRequiredMixin, TemplateView):
             raise Http404
         snapshots = list(reenrolment.snapshots.all())
         context["final"] = billing.final_estimate(student.family, reenrolment.campaign.school_year)
+        context["left"] = todo.what_is_left(student.family, reenrolment.campaign)
         context.update(
             {
                 "student": student,

@@ -24,12 +24,19 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.fields.json import KeyTransform
 from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Family, Student
+from conservatoire.emails import failed_count
 from documents.models import Document
 from reinscription.labels import (
+    COURSES,
     PREFERENCES,
+    QUESTION_LABELS,
     STATUS_LABELS,
     code_names,
     course_name,
@@ -39,15 +46,18 @@ from reinscription.labels import (
 from reinscription.models import (
     Campaign,
     Enrolment,
-    EnrolmentCourse,
     Reenrolment,
+    Weekday,
     WizardDraft,
 )
-from reinscription.rules import FM_DAY_CHOICE, DisplayStatus
+from reinscription.rules import WEEKDAYS, DisplayStatus, Question
 
 # The answers that carry course preferences (a declined student asks nothing).
 ANSWERED_REENROL = (Reenrolment.Status.REENROLLED, Reenrolment.Status.VALIDATED)
 PENDING = (DisplayStatus.TODO, DisplayStatus.IN_PROGRESS)
+# The students of the campaign's families outside its basis (see outside_basis).
+OUTSIDE = "outside"
+OUTSIDE_LABEL = _("outside the basis")
 
 # --- Which students, which status ---------------------------------------------------------
 
@@ -60,6 +70,20 @@ def campaign_students(campaign: Campaign, queryset: QuerySet[Student] | None = N
             Enrolment.objects.filter(student=OuterRef("pk"), school_year=campaign.previous_year_id)
         )
         | Exists(Reenrolment.objects.filter(student=OuterRef("pk"), campaign=campaign))
+    )
+
+
+def outside_basis(campaign: Campaign, queryset: QuerySet[Student] | None = None):
+    """The "hors base" students: in a family of the campaign, but not in its basis.
+
+    They followed no course in the campaign's previous year (a younger sibling, a
+    child added to the family) and have not answered: the family is not offered an
+    empty re-enrolment for them, the secretariat handles them.
+    """
+    queryset = Student.objects.all() if queryset is None else queryset
+    in_campaign = campaign_students(campaign)
+    return queryset.filter(family__in=in_campaign.values("family")).exclude(
+        pk__in=in_campaign.values("pk")
     )
 
 
@@ -141,7 +165,7 @@ class PreferenceCell:
 
 @dataclass
 class PreferenceRow:
-    """One question for one group of students (their current course), answer counts."""
+    """One question (a day or time: for one course) and its answer counts."""
 
     key: str
     label: str
@@ -154,62 +178,81 @@ class PreferenceRow:
         return sum(cell.count for cell in self.cells)
 
 
-def current_courses(campaign: Campaign, student_ids) -> dict[int, set[str]]:
-    """The course codes each student follows in the campaign's previous year (1 query)."""
-    courses: dict[int, set[str]] = defaultdict(set)
-    rows = EnrolmentCourse.objects.filter(
-        enrolment__school_year=campaign.previous_year_id, enrolment__student_id__in=student_ids
-    ).values_list("enrolment__student_id", "course__code")
-    for student_id, code in rows:
-        courses[student_id].add(code)
-    return courses
-
-
 def preference_table(campaign: Campaign) -> list[PreferenceRow]:
     """Counts of each answer of step 6 among the re-enrolled students (3 queries).
 
-    The day asked for formation musicale is counted per current FM course
-    (FM1C1, FM1C2, FM1C3), as the planning is made per course.
+    A day or a time is counted per course it was asked for (the planning is made per
+    course): a day by weekday, a time by slot. The other answers follow.
     """
     answers = list(
         Reenrolment.objects.filter(campaign=campaign, status__in=ANSWERED_REENROL).values_list(
             "student_id", "preferences"
         )
     )
-    courses = current_courses(campaign, [student_id for student_id, _prefs in answers])
     names = code_names()
-    counters: dict[tuple[str, str], Counter] = defaultdict(Counter)
-    for student_id, preferences in answers:
+    counters: dict[str, Counter] = defaultdict(Counter)
+    cell_labels: dict[tuple[str, str], tuple] = {}  # (row key, value) -> (sort key, label)
+    for _student_id, preferences in answers:
         for key, value in (preferences or {}).items():
-            if key not in PREFERENCES or value in ("", None, False):
+            if value in ("", None, False):
                 continue
-            if key == "fm_day":
-                groups = sorted(courses.get(student_id, set()) & set(FM_DAY_CHOICE)) or [""]
-            else:
-                groups = [""]
-            for group in groups:
-                counters[(key, group)][str(value)] += 1
+            if key == COURSES and isinstance(value, dict):
+                for code, answer in value.items():
+                    cell = _course_cell(answer)
+                    if cell is not None:
+                        row_key = f"{answer['question']}.{code}"
+                        counters[row_key][cell[0]] += 1
+                        cell_labels.setdefault((row_key, cell[0]), cell[1:])
+            elif key in PREFERENCES:
+                counters[key][str(value)] += 1
     rows = []
-    for key in PREFERENCES:
-        groups = sorted(group for (k, group) in counters if k == key)
-        for group in groups:
-            counter = counters[(key, group)]
-            known = [str(value) for value in PREFERENCES[key][1] if value is not True]
-            values = [v for v in known if v in counter]
-            values += sorted(v for v in counter if v not in values)
-            rows.append(
-                PreferenceRow(
-                    key=key,
-                    label=preference_label(key),
-                    course_code=group,
-                    course_name=course_name(group, names),
-                    cells=[
-                        PreferenceCell(v, preference_value_label(key, v, names), counter[v])
-                        for v in values
-                    ],
-                )
+    course_keys = sorted(
+        (key for key in counters if "." in key),
+        key=lambda key: (course_name(key.partition(".")[2], names), key),
+    )
+    for key in course_keys:
+        question, _dot, code = key.partition(".")
+        counter = counters[key]
+        values = sorted(counter, key=lambda v: cell_labels[(key, v)])
+        rows.append(
+            PreferenceRow(
+                key=key,
+                label=str(QUESTION_LABELS.get(question, question)),
+                course_name=course_name(code, names),
+                cells=[PreferenceCell(v, cell_labels[(key, v)][1], counter[v]) for v in values],
             )
+        )
+    for key in PREFERENCES:
+        if key not in counters:
+            continue
+        counter = counters[key]
+        known = [str(value) for value in PREFERENCES[key][1] if value is not True]
+        values = [v for v in known if v in counter]
+        values += sorted(v for v in counter if v not in values)
+        rows.append(
+            PreferenceRow(
+                key=key,
+                label=preference_label(key),
+                cells=[
+                    PreferenceCell(v, preference_value_label(key, v, names), counter[v])
+                    for v in values
+                ],
+            )
+        )
     return rows
+
+
+def _course_cell(answer) -> tuple[str, tuple, str] | None:
+    """A day or time answer as (value, sort key, label): a day by weekday, a time by slot."""
+    if not isinstance(answer, dict):
+        return None
+    weekday = answer.get("weekday")
+    if answer.get("question") == Question.DAY and weekday in range(len(WEEKDAYS)):
+        return WEEKDAYS[weekday], (weekday,), str(Weekday(weekday).label)
+    if answer.get("question") == Question.TIME and answer.get("slot") is not None:
+        label = str(answer.get("label", ""))
+        return str(answer["slot"]), (weekday if weekday is not None else 7, label), label
+    return None
 
 
 def open_or_latest_campaign() -> Campaign | None:
@@ -222,8 +265,39 @@ def status_choices() -> list[tuple[str, str]]:
     return [(status.value, STATUS_LABELS[status]) for status in DisplayStatus]
 
 
+def is_preference_key(key: str) -> bool:
+    """Whether :func:`q_preference` knows ``key``: a stored key, or ``day.<course code>``
+    / ``time.<course code>`` (the rows of :func:`preference_table`)."""
+    question, dot, code = key.partition(".")
+    return key in PREFERENCES or bool(dot and code and question in QUESTION_LABELS)
+
+
 def q_preference(key: str, value: str) -> Q:
-    """Re-enrolments whose stored answer ``key`` is ``value`` (JSON key lookup)."""
+    """Re-enrolments whose stored answer ``key`` is ``value`` (JSON key lookup).
+
+    ``day.fm1c3`` and ``wednesday``: the day answered for FM1C3; ``time.fm1c4`` and a
+    slot id: the time answered for FM1C4.
+    """
     if key == "administrative":
         return Q(preferences__administrative=True)
+    question, dot, code = key.partition(".")
+    if dot:
+        answer = KeyTransform(code, KeyTransform(COURSES, "preferences"))
+        if question == Question.DAY and value in WEEKDAYS:
+            target, wanted = KeyTransform("weekday", answer), WEEKDAYS.index(value)
+        elif question == Question.TIME and value.isdigit():
+            target, wanted = KeyTransform("slot", answer), int(value)
+        else:
+            return Q(pk__in=[])
+        return Q(target.get_lookup("exact")(target, wanted))
     return Q(**{f"preferences__{key}": value})
+
+
+# --- Emails -----------------------------------------------------------------------------------
+
+
+def failed_emails() -> dict:
+    """The emails that failed for good (72 hours of attempts): how many, and their list in
+    the outbox, whose "Renvoyer" sends them again (1 query)."""
+    url = reverse("admin:conservatoire_outboxemail_changelist")
+    return {"count": failed_count(), "url": f"{url}?{urlencode({'delivery': 'failed'})}"}

@@ -24,20 +24,18 @@ from reinscription.backoffice.dashboard import (
     families_without_answer,
     pending_students_by_family,
 )
-from reinscription.labels import STATUS_LABELS, code_names, formula_name, preference_value_label
+from reinscription.labels import (
+    COURSES,
+    STATUS_LABELS,
+    code_names,
+    formula_name,
+    preference_value_label,
+)
 from reinscription.models import Campaign, Course, EnrolmentCourse, Reenrolment, ReminderSent
 from reinscription.rules import DisplayStatus
 
-PLANNING_PREFERENCES = (
-    "fm_day",
-    "fm1c1_day",
-    "awakening_day",
-    "discovery_day",
-    "fm1c4_time",
-    "ensemble",
-    "administrative",
-    "instrument",
-)
+# The step 6 answers with a column each, after the days and times (one column for all).
+PLANNING_PREFERENCES = ("ensemble", "administrative", "instrument")
 
 
 # --- Planning: re-enrolled students per course -------------------------------------------------
@@ -52,11 +50,7 @@ def planning_header() -> list[str]:
         _("Status"),
         _("Formula next year"),
         _("Year of instrument"),
-        _("FM day"),
-        _("FM1C1 day (after Découverte)"),
-        _("Éveil day"),
-        _("Découverte day"),
-        _("FM1C4 time"),
+        _("Preferred days and times"),
         _("Collective practice"),
         _("Administrative re-enrolment"),
         _("Instrument chosen"),
@@ -139,6 +133,10 @@ def _planning_row(course_name: str, reenrolment: Reenrolment, enrolment, names) 
         str(STATUS_LABELS[DisplayStatus(reenrolment.status)]),
         formula_name(preferences.get("formula"), names),
         enrolment.instrument_year if enrolment else None,
+        "; ".join(
+            f"{names.get(code, code)} : {answer.get('label', '')}"
+            for code, answer in (preferences.get(COURSES) or {}).items()
+        ),
         *[pref(key) for key in PLANNING_PREFERENCES],
         reenrolment.comments,
         ", ".join(r.get_full_name() or r.username for r in responsibles),

@@ -11,26 +11,28 @@ import datetime
 import logging
 import tempfile
 
-from celery import shared_task
+from celery import group, shared_task
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone, translation
 
+from accounts.emails import family_recipients
 from accounts.models import Family
 from conservatoire.email_building import portal_url
 from conservatoire.emails import queue_email
 from reinscription.backoffice.dashboard import families_without_answer, pending_students_by_family
 from reinscription.models import Campaign, ExportJob, ReminderSent
-from reinscription.recap import write_recaps_zip, zip_filename
+from reinscription.recap import store_recaps, write_recaps_zip, zip_filename
 
 logger = logging.getLogger(__name__)
 
 EXPORT_FOLDER = "exports"
 EXPORT_RETENTION = datetime.timedelta(days=7)
-PROGRESS_EVERY = 5
+# Recaps per rendering task: 1,000 recaps make 40 tasks, shared by the worker's processes.
+RENDER_CHUNK = 25
 
 
 # --- Recap PDFs -------------------------------------------------------------------------------
@@ -38,33 +40,61 @@ PROGRESS_EVERY = 5
 
 @shared_task(acks_late=True)
 def build_recaps_zip(job_id: int) -> str:
-    """Build the ZIP of an :class:`ExportJob` on disk, one PDF at a time, then store it."""
+    """Start an :class:`ExportJob`: the recaps not stored yet are rendered by a group of
+    :func:`render_recaps` tasks of ``RENDER_CHUNK`` recaps (spread over the worker's
+    processes; eager Celery runs them here, one after the other); the chunk that
+    finishes last queues :func:`zip_recaps`."""
     job = ExportJob.objects.filter(pk=job_id).first()
     if job is None or job.is_finished:
         return "skipped"
+    ids = list(job.reenrolment_ids)
     ExportJob.objects.filter(pk=job.pk).update(
-        status=ExportJob.Status.RUNNING, done=0, total=len(job.reenrolment_ids)
+        status=ExportJob.Status.RUNNING, done=0, total=len(ids)
     )
+    if not ids:
+        return zip_recaps(job.pk)
+    chunks = [ids[start : start + RENDER_CHUNK] for start in range(0, len(ids), RENDER_CHUNK)]
+    group(render_recaps.si(job.pk, chunk) for chunk in chunks).apply_async()
+    return "started"
 
-    def progress(count: int) -> None:
-        if count % PROGRESS_EVERY == 0 or count == job.total:
-            ExportJob.objects.filter(pk=job.pk).update(done=count)
 
+@shared_task(acks_late=True)
+def render_recaps(job_id: int, ids: list[int]) -> str:
+    """Render and store the recaps of ``ids`` that are not stored yet, count them done;
+    the chunk that brings the count to the total queues the ZIP (exactly one: the count
+    is read in the transaction that increments it, under the row's lock)."""
+    if not ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.RUNNING).exists():
+        return "skipped"  # failed meanwhile, or deleted
+    try:
+        with translation.override(settings.LANGUAGE_CODE):
+            store_recaps(ids)
+    except Exception as exc:
+        _export_failed(job_id, exc)
+        return "failed"
+    with transaction.atomic():
+        ExportJob.objects.filter(pk=job_id).update(done=F("done") + len(ids))
+        done, total = ExportJob.objects.filter(pk=job_id).values_list("done", "total").get()
+    if done >= total:
+        zip_recaps.delay(job_id)
+    return "rendered"
+
+
+@shared_task(acks_late=True)
+def zip_recaps(job_id: int) -> str:
+    """Copy the stored recaps of an :class:`ExportJob` into a ZIP on disk, then store it."""
+    job = ExportJob.objects.filter(pk=job_id).first()
+    if job is None or job.is_finished:
+        return "skipped"
     try:
         with translation.override(settings.LANGUAGE_CODE):
             with tempfile.TemporaryFile(suffix=".zip") as archive:
-                count = write_recaps_zip(job.reenrolment_ids, archive, progress)
+                count = write_recaps_zip(job.reenrolment_ids, archive)
                 archive.seek(0)
                 name = default_storage.save(
                     f"{EXPORT_FOLDER}/{job.pk}-{zip_filename()}", File(archive)
                 )
     except Exception as exc:
-        logger.exception("Recap export %s failed", job.pk)
-        ExportJob.objects.filter(pk=job.pk).update(
-            status=ExportJob.Status.FAILED,
-            error=f"{type(exc).__name__}: {exc}"[:2000],
-            finished_at=timezone.now(),
-        )
+        _export_failed(job.pk, exc)
         return "failed"
     ExportJob.objects.filter(pk=job.pk).update(
         status=ExportJob.Status.DONE,
@@ -74,6 +104,15 @@ def build_recaps_zip(job_id: int) -> str:
         finished_at=timezone.now(),
     )
     return "done"
+
+
+def _export_failed(job_id: int, exc: Exception) -> None:
+    logger.exception("Recap export %s failed", job_id)
+    ExportJob.objects.filter(pk=job_id).update(
+        status=ExportJob.Status.FAILED,
+        error=f"{type(exc).__name__}: {exc}"[:2000],
+        finished_at=timezone.now(),
+    )
 
 
 def start_recap_export(reenrolment_ids: list[int], user) -> ExportJob:
@@ -137,13 +176,17 @@ def send_reminder(family: Family, campaign: Campaign, *, by=None, force: bool = 
     """Email one reminder to ``family`` and record it; ``None`` when there is nothing to send.
 
     Locks the family row, so that two runs never remind it twice. Without
-    ``force``, a family reminded within the campaign's interval is skipped.
+    ``force``, a family reminded within the campaign's interval is skipped. Only the
+    campaign families see now (published, within its dates, as the database says
+    now, whatever the caller loaded) is ever named in a reminder.
     """
     now = timezone.now()
     if not campaign.is_open(now):
         return None
     with transaction.atomic():
         Family.objects.select_for_update().filter(pk=family.pk).first()
+        if not Campaign.objects.open_at(now).filter(pk=campaign.pk).exists():
+            return None  # closed or withdrawn since the caller loaded it
         if (
             not force
             and ReminderSent.objects.filter(
@@ -152,7 +195,7 @@ def send_reminder(family: Family, campaign: Campaign, *, by=None, force: bool = 
         ):
             return None
         students = pending_students_by_family(campaign, [family.pk]).get(family.pk, [])
-        recipients = sorted(set(family.contact_emails()))
+        recipients, greeting = family_recipients(family)
         if not students or not recipients:
             return None
         email = queue_email(
@@ -168,6 +211,7 @@ def send_reminder(family: Family, campaign: Campaign, *, by=None, force: bool = 
                 ],
                 "closes_at": timezone.localtime(campaign.closes_at),
                 "login_url": portal_url("accounts:login"),
+                **greeting,
             },
         )
         return ReminderSent.objects.create(

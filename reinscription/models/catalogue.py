@@ -8,6 +8,8 @@ from accounts.models import Student
 from billing.models import Formula
 from conservatoire.models import SchoolYear
 
+from .. import rules
+
 
 class Discipline(models.TextChoices):
     MUSIC = "music", _("Music")
@@ -28,11 +30,50 @@ class Course(models.Model):
         DANCE = "danse", _("Dance")
         THEATRE = "theatre", _("Theatre")
 
+    class Question(models.TextChoices):
+        """What the course asks the family at step 6 (see ``reinscription.rules``)."""
+
+        NONE = rules.Question.NONE.value, _("Nothing")
+        DAY = rules.Question.DAY.value, _("Preferred day, among the days of its slots")
+        TIME = rules.Question.TIME.value, _("Preferred time, among its slots")
+        ENSEMBLE = (
+            rules.Question.ENSEMBLE.value,
+            _("Collective practice, from the 2nd year of instrument (instruments)"),
+        )
+        ADMINISTRATIVE = (
+            rules.Question.ADMINISTRATIVE.value,
+            _("Administrative re-enrolment: instrument and day of the next course, or its day"),
+        )
+
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=150)
     discipline = models.CharField(_("discipline"), max_length=10, choices=Discipline.choices)
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
+    question = models.CharField(
+        _("question to the family"),
+        max_length=16,
+        choices=Question.choices,
+        default=Question.NONE,
+        help_text=_(
+            "What step 6 of the re-enrolment asks the families of the students who follow "
+            "this course. The days and times offered are the course's slots in the "
+            "campaign's school year; the collective practices offered are the courses of "
+            "kind “Collective practice”."
+        ),
+    )
+    next_course = models.ForeignKey(
+        "self",
+        verbose_name=_("course that follows"),
+        related_name="+",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        help_text=_(
+            "For an administrative re-enrolment: the course whose day the family chooses "
+            "(FM1C1 after the Découverte instrumentale)."
+        ),
+    )
 
     class Meta:
         verbose_name = _("course")
@@ -93,7 +134,7 @@ class Enrolment(models.Model):
     """What a student follows in a school year: the basis of their re-enrolment."""
 
     student = models.ForeignKey(
-        Student, verbose_name=_("student"), related_name="enrolments", on_delete=models.CASCADE
+        Student, verbose_name=_("student"), related_name="enrolments", on_delete=models.PROTECT
     )
     school_year = models.ForeignKey(
         SchoolYear, verbose_name=_("school year"), related_name="+", on_delete=models.PROTECT

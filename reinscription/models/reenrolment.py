@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.models import Student
+from conservatoire.fields import EncryptedJSONField
 
 from .campaign import Campaign
 
@@ -27,7 +28,7 @@ class Reenrolment(models.Model):
         DECLINE = "decline", _("do not re-enrol")
 
     student = models.ForeignKey(
-        Student, verbose_name=_("student"), related_name="reenrolments", on_delete=models.CASCADE
+        Student, verbose_name=_("student"), related_name="reenrolments", on_delete=models.PROTECT
     )
     campaign = models.ForeignKey(
         Campaign, verbose_name=_("campaign"), related_name="reenrolments", on_delete=models.PROTECT
@@ -93,7 +94,7 @@ class ReenrolmentSnapshot(models.Model):
         Reenrolment,
         verbose_name=_("re-enrolment"),
         related_name="snapshots",
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
     )
     version = models.PositiveIntegerField(_("version"))
     data = models.JSONField(_("data"))
@@ -127,7 +128,13 @@ class ReenrolmentSnapshot(models.Model):
 
 
 class WizardDraft(models.Model):
-    """The wizard's steps saved server-side, so a family resumes on any device."""
+    """The wizard's steps saved server-side, so a family resumes on any device.
+
+    ``data`` is formtools' storage, less the steps holding bank details (step 3's
+    IBAN): those are in ``sealed_steps``, encrypted at rest
+    (``reinscription.wizard.storage`` splits and joins them). Drafts are deleted at
+    validation, and 30 days after their campaign closed (``reinscription.tasks``).
+    """
 
     student = models.ForeignKey(
         Student, verbose_name=_("student"), related_name="drafts", on_delete=models.CASCADE
@@ -136,6 +143,9 @@ class WizardDraft(models.Model):
         Campaign, verbose_name=_("campaign"), related_name="drafts", on_delete=models.CASCADE
     )
     data = models.JSONField(_("data"), default=dict)
+    sealed_steps = EncryptedJSONField(
+        _("steps with bank details (encrypted)"), default=dict, blank=True, editable=False
+    )
     updated_by = models.ForeignKey(
         "accounts.User",
         verbose_name=_("by"),

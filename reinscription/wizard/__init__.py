@@ -3,7 +3,8 @@
 - :mod:`.views`: :class:`ReenrolmentWizard`, the steps, their order and who may reach them,
   the validation;
 - :mod:`.storage`: :class:`DraftStorage`, formtools' storage kept in a ``WizardDraft`` row;
-- :mod:`.summary`: :func:`build_summary`, what the recap shows, from the steps' cleaned data.
+- :mod:`.summary`: :func:`build_summary`, what the recap shows, from the steps' cleaned data;
+- :mod:`.courses`: what step 6 shows around its fields (courses and formula, in words).
 """
 
 from .views import STEP_NAMES, STEP_TITLES, STEPS, ReenrolmentWizard

@@ -15,9 +15,9 @@ from billing.models import PaymentMode
 from billing.rules.sepa import mask_iban
 
 from .. import services
-from ..forms import CoursesForm
+from ..forms import CoursesForm, course_preferences
 from ..models import Campaign
-from ..rules import Question, course_questions, next_formula
+from ..rules import CatalogueCourse, StepQuestion, course_questions, next_formula
 
 # The steps whose answers the summary reads.
 SUMMARY_STEPS = ("choix", "coordonnees", "reglement", "autorisations", "cours")
@@ -43,17 +43,22 @@ class SummaryFacts:
         return services.current_enrolment(self.student, self.campaign)
 
     @cached_property
-    def questions(self) -> list[Question]:
-        return course_questions(services.student_courses(self.student, self.enrolment))
+    def catalogue(self) -> dict[str, CatalogueCourse]:
+        """The courses with their slots in the campaign's year (loaded once)."""
+        return services.course_catalogue(self.campaign.school_year)
 
     @cached_property
-    def instruments(self) -> list[tuple[str, str]]:
-        return services.instrument_choices()
+    def questions(self) -> list[StepQuestion]:
+        return course_questions(
+            services.student_courses(self.student, self.enrolment), self.catalogue
+        )
 
     @cached_property
     def course_fields(self) -> dict:
         """Step 6's fields, for their labels and choices."""
-        return CoursesForm(questions=self.questions, instruments=self.instruments).fields
+        return CoursesForm(
+            questions=self.questions, previous_year=self.campaign.previous_year.label
+        ).fields
 
 
 def build_summary(
@@ -81,11 +86,7 @@ def build_summary(
     enrolment = facts.enrolment
     current_formula = enrolment.formula.code if enrolment and enrolment.formula else None
     formula = next_formula(current_formula, administrative=bool(courses.get("administrative")))
-    preferences = {
-        key: value
-        for key, value in courses.items()
-        if key != "comments" and value not in ("", None, False)
-    }
+    preferences = course_preferences(courses, facts.questions) if reenrol else {}
     if formula:
         preferences["formula"] = formula
     summary = {

@@ -17,9 +17,12 @@ the values the step was built with (``DETAILS_INITIAL``); a field the family lef
 as shown follows the stored value (a co-parent, the account page or an import
 may change it meanwhile), and a field changed on both sides is shown with both
 values for the family to choose (``DETAILS_CONFLICTS``). Validation decides it
-again under the family's lock (:func:`..services.submit_reenrolment`).
+again under the family's lock (``services.submit_reenrolment``).
 
-What the recap shows is computed by :func:`.summary.build_summary`.
+What the recap shows is computed by :func:`.summary.build_summary`; each of its
+sections links to its step (``?retour=recapitulatif``: once saved, back to the recap).
+A family that declines has a path of two steps: the choice (with its reason), then
+the last step as a confirmation, with no rules to accept and no total.
 """
 
 from collections.abc import Mapping
@@ -32,6 +35,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.generic import View
@@ -42,9 +47,11 @@ from accounts.models import Student
 from billing.models import FamilyBilling
 from documents import services as documents
 from documents.rules import StudentFacts
+from documents.uploads import oversized_files, size_limited_uploads
 
 from .. import forms, services
 from ..models import Reenrolment, WizardDraft
+from .courses import courses_context
 from .storage import DraftStorage
 from .summary import SUMMARY_STEPS, SummaryFacts, build_summary, public_summary, summary_total
 
@@ -59,6 +66,7 @@ STEPS = [
 ]
 STEP_NAMES = [name for name, _form in STEPS]
 DETAILS_STEP = "coordonnees"
+DOCUMENTS_STEP = "documents"
 # Keys of the draft's extra data: step 2's values as the family was shown them, and
 # the fields changed both by the family and elsewhere, waiting for the family's choice.
 DETAILS_INITIAL = "details_initial"
@@ -72,6 +80,12 @@ STEP_TITLES = {
     "cours": gettext_noop("Courses and complementary information"),
     "recapitulatif": gettext_noop("Recap of the re-enrolment"),
 }
+# The last step of a family that declines: a confirmation (no rules, no total).
+DECLINE_TITLE = gettext_noop("Confirmation of the non-re-enrolment")
+# The recap's sections, each with its "Modify" link to the step that holds it.
+EDITABLE_STEPS = ("coordonnees", "reglement", "autorisations", "documents", "cours")
+# ``?retour=recapitulatif`` on a step opened from the recap: once saved, back to the recap.
+RETURN_PARAMETER, RETURN_TO_RECAP = "retour", "recapitulatif"
 
 
 def wants_reenrol(wizard) -> bool:
@@ -86,6 +100,7 @@ class ReenrolmentWizard(NamedUrlWizardView):
 
     # --- Setup: who, which student, which campaign, which draft ---------------
 
+    @method_decorator(size_limited_uploads)  # step 5's files: the size limit, then CSRF
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
@@ -113,6 +128,15 @@ class ReenrolmentWizard(NamedUrlWizardView):
                 ),
             )
             return redirect("reinscription:reenrolment_detail", student_id=self.student.pk)
+        if self.facts.enrolment is None:
+            # Outside the campaign's basis: nothing to re-enrol in (an empty recap at 0 €);
+            # the conservatoire enrols the student ("hors base" on its dashboard).
+            return TemplateResponse(
+                request,
+                "reinscription/outside_basis.html",
+                {"student": self.student, "campaign": self.campaign},
+                status=403,
+            )
         self.prefix = self.get_prefix(request, *args, **kwargs)
         draft = WizardDraft.objects.filter(student=self.student, campaign=self.campaign).first()
         self.storage = DraftStorage(
@@ -210,6 +234,10 @@ class ReenrolmentWizard(NamedUrlWizardView):
         if goto:
             if not self.is_reachable(goto):
                 raise SuspiciousOperation("Unknown or unreachable wizard step.")
+            if step == DOCUMENTS_STEP and self.is_reachable(step):
+                # "Previous step" with files chosen: they are sent too, never dropped.
+                if refused := self.send_documents():
+                    return refused
             return self.render_goto_step(goto)
         management_form = ManagementForm(request.POST, prefix=self.prefix)
         if not management_form.is_valid():
@@ -220,7 +248,25 @@ class ReenrolmentWizard(NamedUrlWizardView):
         if not self.is_reachable(step):
             raise SuspiciousOperation("Wizard step reached out of order.")
         self.storage.current_step = step
+        if step == DOCUMENTS_STEP and (refused := self.send_documents()):
+            return refused
         return WizardView.post(self, request, *args, **kwargs)
+
+    def send_documents(self):
+        """Store the files chosen at step 5 now, through ``documents`` (never in the draft).
+
+        Return ``None`` when every file was accepted (the step goes on), else the step
+        again (200), each refused file named by its row; the files accepted beside it
+        stay stored, and nothing typed in other steps is touched.
+        """
+        self.storage.current_step = DOCUMENTS_STEP
+        form = self.get_form(data=self.request.POST, files=self.request.FILES)
+        form.is_valid()  # every field is optional: what matters is what save() refuses
+        form.save(self.family, self.request.user, oversized_files(self.request))
+        for message in form.received_messages():
+            messages.success(self.request, message)
+        self.__dict__.pop("_requested_documents", None)  # the table as it is now
+        return self.render(form) if form.errors else None
 
     # --- Forms -----------------------------------------------------------------
 
@@ -234,11 +280,17 @@ class ReenrolmentWizard(NamedUrlWizardView):
             kwargs["conflicts"] = self.storage.extra_data.get(DETAILS_CONFLICTS)
         elif step == "reglement":
             kwargs["is_resident"] = self.family.is_resident
+            kwargs["school_year"] = self.campaign.school_year
         elif step == "autorisations":
             kwargs["student"] = self.student
+        elif step == DOCUMENTS_STEP and self.steps.current == DOCUMENTS_STEP:
+            # The table's rows, for their file fields (the recap revalidates it without).
+            kwargs["rows"] = self.requested_documents()
         elif step == "cours":
             kwargs["questions"] = self.facts.questions
-            kwargs["instruments"] = self.facts.instruments
+            kwargs["previous_year"] = self.campaign.previous_year.label
+        elif step == "recapitulatif":
+            kwargs["declining"] = not wants_reenrol(self)
         return kwargs
 
     def get_form_initial(self, step):
@@ -261,7 +313,7 @@ class ReenrolmentWizard(NamedUrlWizardView):
             return initial
         if step == "reglement":
             bill = self.billing_preference
-            initial = {"wants_qf_tariff": self.family.is_resident and self.family.qf_value}
+            initial = {}  # nothing ticked in advance (the QF box neither)
             if bill:
                 initial["payment_mode"] = bill.payment_mode
                 initial["pass_culture_number"] = bill.pass_culture_number
@@ -272,7 +324,10 @@ class ReenrolmentWizard(NamedUrlWizardView):
                 "outing_authorisation": _yes_no(self.reenrolment.outing_authorisation),
             }
         if step == "cours" and self.reenrolment:
-            return {**self.reenrolment.preferences, "comments": self.reenrolment.comments}
+            return {
+                **forms.course_initial(self.reenrolment.preferences or {}),
+                "comments": self.reenrolment.comments,
+            }
         if step == "choix" and self.reenrolment:
             return {
                 "decision": self.reenrolment.decision,
@@ -280,11 +335,29 @@ class ReenrolmentWizard(NamedUrlWizardView):
             }
         return {}
 
+    def process_step_files(self, form):
+        """No file lives in the draft: step 5 stored them already (:meth:`send_documents`)."""
+        return {}
+
     def process_step(self, form):
         data = super().process_step(form)
         if self.steps.current == DETAILS_STEP:
             data = self.record_details(form, data)
         return data
+
+    @property
+    def returns_to_recap(self) -> bool:
+        """A step opened with the recap's "Modify" link: saving it leads back to the recap."""
+        return (
+            self.request.GET.get(RETURN_PARAMETER) == RETURN_TO_RECAP
+            and self.steps.current in EDITABLE_STEPS
+        )
+
+    def render_next_step(self, form, **kwargs):
+        if self.returns_to_recap:
+            # The recap (or a step left incomplete): the recap revalidates every step.
+            return redirect(self.get_step_url(self.first_incomplete_step()))
+        return super().render_next_step(form, **kwargs)
 
     # --- Step 2 against the stored values ------------------------------------------
 
@@ -344,8 +417,9 @@ class ReenrolmentWizard(NamedUrlWizardView):
         and settle the conflicts the family chose for (the draft then holds the value
         chosen, measured against the value saved since)."""
         initial = self.storage.extra_data.setdefault(DETAILS_INITIAL, {})
+        choices = {forms.keep_field(name) for name in form.conflicts}
         for name in form.fields:
-            if name not in form.conflicts and not name.startswith("keep_"):
+            if name not in choices:
                 initial.setdefault(name, services.detail_text(name, form[name].initial))
         if not form.conflicts:
             return data
@@ -392,25 +466,52 @@ class ReenrolmentWizard(NamedUrlWizardView):
     def get_context_data(self, form, **kwargs):
         context = super().get_context_data(form=form, **kwargs)
         step = self.steps.current
+        # The steps of this family's path: seven to re-enrol, two to decline.
+        path = list(self.get_form_list())
+        declining = not wants_reenrol(self)
+        last = step == self.steps.last
+        # Modifying a recorded answer: what becomes of it is said first, and again last.
+        replacing = self.reenrolment if last or step == self.steps.first else None
         context.update(
             {
                 "student": self.student,
                 "family": self.family,
                 "campaign": self.campaign,
-                "step_number": STEP_NAMES.index(step) + 1,
-                "step_total": len(STEP_NAMES),
-                "step_title": _(STEP_TITLES[step]),
+                "step_number": path.index(step) + 1,
+                "step_total": len(path),
+                "step_title": _(DECLINE_TITLE if last and declining else STEP_TITLES[step]),
+                "declining": declining,
+                "returns_to_recap": self.returns_to_recap,
+                "replacing": replacing,
+                "replacing_on": replacing and timezone.localdate(replacing.submitted_at),
                 "reenrolment": self.reenrolment,
+                # The year's values the steps' sentences hold (dates, QF year, count of
+                # debits; the previous year's label for step 6).
+                "school_year": self.campaign.school_year,
+                "previous_year_label": self.campaign.previous_year.label,
             }
         )
         if step == "documents":
             context["requested"] = self.requested_documents()
-            context["next_url"] = self.get_step_url("documents")
         if step == "recapitulatif":
             context["summary"] = self.summary()
+            if not declining:
+                context["recap_documents"] = self.requested_documents()
+                context["edit_urls"] = {
+                    name: f"{self.get_step_url(name)}?{RETURN_PARAMETER}={RETURN_TO_RECAP}"
+                    for name in EDITABLE_STEPS
+                }
+        if step == "cours":
+            context.update(courses_context(self.facts))
         return context
 
     def requested_documents(self):
+        """Step 5's table: this student's documents and the family's (once per request)."""
+        if "_requested_documents" not in self.__dict__:
+            self._requested_documents = self._load_requested_documents()
+        return self._requested_documents
+
+    def _load_requested_documents(self):
         payment = self.get_cleaned_data_for_step("reglement") or {}
         facts = services.family_facts(self.family, payment)
         student_facts = StudentFacts(

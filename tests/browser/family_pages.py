@@ -32,7 +32,7 @@ ANSWERS = {
     "reglement": {"payment_mode": "once"},
     "autorisations": {"image_rights": "yes", "outing_authorisation": "no"},
     "documents": {},
-    "cours": {"fm_day": "saturday", "ensemble": "orchestre"},
+    "cours": {"day_fm1c2": "saturday", "ensemble": "orchestre"},
 }
 
 
@@ -138,7 +138,8 @@ def _lost_password_sent(page, url):
     page.get_by_label("Identifiant").fill("bernard-sarah")
     page.get_by_label("E-mail").fill("sarah.bernard@example.org")
     page.get_by_role("button", name="Valider").click()
-    expect(page.get_by_text("Le mot de passe a été envoyé par mail.")).to_be_visible()
+    expect(page.get_by_text("un mot de passe vient d’être envoyé par e-mail")).to_be_visible()
+    expect(page.get_by_label("Identifiant")).to_have_value("bernard-sarah")  # kept
 
 
 def _choose_password(page, url, errors=False):
@@ -178,8 +179,8 @@ def _family_space_after_review(page, url):
     wizard.student = Student.objects.get(first_name="Hugo", family__legacy_id="DEMO-martin")
     wizard.post("choix", {"decision": "reenrol"})
     _family_space(page, url)
-    expect(page.get_by_text("validé par le conservatoire")).to_be_visible()
-    expect(page.get_by_text("non réinscrit")).to_be_visible()
+    expect(page.get_by_text("Réinscription validée par le conservatoire")).to_be_visible()
+    expect(page.get_by_text("Pas de réinscription", exact=True)).to_be_visible()
 
 
 def _documents_reviewed(page, url):
@@ -207,10 +208,65 @@ def _detail(page, url):
     page.goto(f"{url}{path}")
 
 
+def _decline_confirmation(page, url):
+    """Léa declined, with a reason: the short path's confirmation (step 2 of 2)."""
+    driver().post("choix", {"decision": "decline", "decline_reason": "Déménagement à Lyon"})
+    log_in(page, url)
+    page.goto(step_url(url, "recapitulatif"))
+    expect(page.get_by_text("Étape 2 sur 2")).to_be_visible()
+    expect(page.get_by_role("button", name="Confirmer la non-réinscription")).to_be_visible()
+
+
+def _step_from_recap(page, url):
+    """Step 3 opened from the recap's "Modifier": saving leads back to the recap."""
+    complete_steps_before("recapitulatif")
+    log_in(page, url)
+    page.goto(step_url(url, "recapitulatif"))
+    page.get_by_role("link", name="Modifier le mode de règlement").click()
+    save = page.get_by_role("button", name="Enregistrer et revenir au récapitulatif")
+    expect(save).to_be_visible()
+
+
+def _modify_after_validation(page, url):
+    """Léa re-enrolled; "Modifier" in the family space says what becomes of that version."""
+    validate_reenrolment()
+    log_in(page, url)
+    page.get_by_role("link", name="Modifier — Léa Martin").click()
+    expect(page.get_by_text("sera remplacée par la nouvelle version")).to_be_visible()
+
+
 def _documents(page, url):
     complete_steps_before("documents")  # pieces are requested once the payment step is known
     log_in(page, url)
     page.goto(f"{url}/documents/")
+
+
+NOT_A_PDF = b"Ceci n'est pas un PDF.\n" * 20
+
+
+def choose_files(page, row_text: str, files: list[tuple[str, bytes]]) -> None:
+    """Choose ``files`` (name, content) in the file input of the table's row ``row_text``."""
+    row = page.locator("tr", has_text=row_text).first
+    row.locator("input[type=file]").set_input_files(
+        [{"name": name, "mimeType": "application/pdf", "buffer": data} for name, data in files]
+    )
+
+
+def _step_documents_refused(page, url):
+    """Step 5 sent with a good file and a refused one: the refusal by its row."""
+    _wizard_step("documents")(page, url)
+    choose_files(page, "Justificatif de domicile", [("facture.pdf", PDF), ("scan.pdf", NOT_A_PDF)])
+    next_step(page)
+    expect(page.get_by_text("Le fichier « scan.pdf » n’a pas été envoyé").first).to_be_visible()
+
+
+def _documents_refused(page, url):
+    """ "Mes documents" sent with files on two rows, one refused: the refusal by its row."""
+    _documents(page, url)
+    choose_files(page, "Justificatif de domicile", [("facture.pdf", PDF)])
+    choose_files(page, "quotient familial", [("scan.pdf", NOT_A_PDF)])
+    page.get_by_role("button", name="Envoyer les fichiers choisis").click()
+    expect(page.get_by_text("Le fichier « scan.pdf » n’a pas été envoyé").first).to_be_visible()
 
 
 def _account(page, url):
@@ -284,8 +340,13 @@ PAGES = {
     "step-choix-error": _wizard_step("choix", errors=True),
     "step-coordonnees-error": _wizard_step("coordonnees", errors=True),
     "step-recapitulatif-error": _wizard_step("recapitulatif", errors=True),
+    "step-reglement-from-recap": _step_from_recap,
+    "decline-confirmation": _decline_confirmation,
+    "modify-after-validation": _modify_after_validation,
     "reenrolment-detail": _detail,
     "documents": _documents,
+    "documents-refused": _documents_refused,
+    "step-documents-refused": _step_documents_refused,
     "documents-reviewed": _documents_reviewed,
     "account": _account,
     "password-change": _password_change,

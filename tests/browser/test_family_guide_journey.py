@@ -38,6 +38,8 @@ def reenrol(page, screenshot, child: str, *, courses, upload=None) -> None:
     screenshot(f"{child}-2-details")
     go_on(page, 3)
     page.get_by_label("Règlement en 1 fois").check()
+    if upload:  # the QF attestation is asked for when the family says it provides it
+        page.get_by_label("Je réside à Limonest", exact=False).check()
     screenshot(f"{child}-3-payment")
     go_on(page, 4)
     page.locator("input[name='autorisations-image_rights'][value='no']").check()
@@ -45,12 +47,13 @@ def reenrol(page, screenshot, child: str, *, courses, upload=None) -> None:
     screenshot(f"{child}-4-authorisations")
     go_on(page, 5)
     if upload:
+        # The file chosen leaves with « Passer à l’étape suivante » (step 5 is one form).
         row = page.locator("tr", has_text="quotient familial").first
         row.locator("input[type=file]").set_input_files(str(upload))
-        row.get_by_role("button", name="Envoyer").click()
-        expect(page.get_by_text(upload.name)).to_be_visible()
     screenshot(f"{child}-5-documents")
     go_on(page, 6)
+    if upload:
+        expect(page.get_by_text("Merci : 1 fichier a été reçu")).to_be_visible()
     courses(page)
     screenshot(f"{child}-6-courses")
     go_on(page, 7)
@@ -60,17 +63,17 @@ def reenrol(page, screenshot, child: str, *, courses, upload=None) -> None:
     page.get_by_label("J’ai lu et j’accepte le règlement intérieur").check()
     screenshot(f"{child}-7-recap")
     page.get_by_role("button", name="Valider la réinscription").click()
-    expect(page.get_by_text(f"La réinscription de {child} est validée")).to_be_visible()
+    expect(page.get_by_text(f"Réinscription enregistrée pour {child}, en attente")).to_be_visible()
     screenshot(f"{child}-8-validated")
 
 
 def lea_courses(page):
-    page.locator("input[name='cours-fm_day'][value='wednesday']").check()
+    page.locator("input[name='cours-day_fm1c2'][value='wednesday']").check()
     page.locator("input[name='cours-ensemble'][value='chorale']").check()
 
 
 def hugo_courses(page):
-    page.locator("input[name='cours-awakening_day'][value='saturday']").check()
+    page.locator("input[name='cours-day_eveil'][value='saturday']").check()
     page.get_by_label("Informations complémentaires").fill("Hugo préfère le samedi matin.")
 
 
@@ -86,7 +89,7 @@ def test_a_family_follows_the_guide_for_two_children(live_app, demo, page, scree
     page.get_by_label("E-mail").fill(ADDRESS)
     screenshot("01-lost-password")
     page.get_by_role("button", name="Valider").click()
-    expect(page.get_by_text("Le mot de passe a été envoyé par mail.")).to_be_visible()
+    expect(page.get_by_text("un mot de passe vient d’être envoyé par e-mail")).to_be_visible()
     screenshot("02-password-sent")
     password = password_in(live_app.sink.last_email_to(ADDRESS).text)
 
@@ -109,7 +112,8 @@ def test_a_family_follows_the_guide_for_two_children(live_app, demo, page, scree
     page.get_by_role("link", name="Réinscriptions").first.click()
     reenrol(page, screenshot, "Hugo", courses=hugo_courses)
     page.get_by_role("link", name="Réinscriptions").first.click()
-    expect(page.get_by_text("réinscrit", exact=True)).to_have_count(2)
+    recorded = page.get_by_text("Réinscription enregistrée, en attente de validation", exact=True)
+    expect(recorded).to_have_count(2)
     screenshot("05-family-space-two-reenrolled")
 
     reenrolments = Reenrolment.objects.filter(student__family__legacy_id="DEMO-martin")
@@ -121,6 +125,6 @@ def test_a_family_follows_the_guide_for_two_children(live_app, demo, page, scree
     emails = live_app.sink.wait_for_emails(ADDRESS, count=4)
     subjects = [email.subject for email in emails]
     assert any("Réinscription de Léa Martin" in s for s in subjects), subjects
-    assert any("Réinscription de Hugo Martin" in s for s in subjects), subjects
-    hugo = next(e for e in emails if "Réinscription de Hugo Martin" in e.subject)
+    assert any("Réinscription d’Hugo Martin" in s for s in subjects), subjects
+    hugo = next(e for e in emails if "Réinscription d’Hugo Martin" in e.subject)
     assert "samedi matin" in hugo.text

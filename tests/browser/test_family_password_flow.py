@@ -39,7 +39,7 @@ def test_a_family_gets_a_password_by_email_and_reaches_its_space(
 
     page.get_by_label("E-mail").fill(ADDRESS)
     page.get_by_role("button", name="Valider").click()
-    expect(page.get_by_text("Le mot de passe a été envoyé par mail.")).to_be_visible()
+    expect(page.get_by_text("un mot de passe vient d’être envoyé par e-mail")).to_be_visible()
     screenshot("3-password-sent")
 
     email = live_app.sink.last_email_to(ADDRESS)

@@ -61,9 +61,9 @@ def test_a_family_reenrols_a_child_in_seven_steps(live_app, demo, page, screensh
     expect(page.get_by_text("Étape 3 sur 7")).to_be_visible()
     page.get_by_label("Prélèvement automatique en 9 fois").check()
     page.locator("input[name='reglement-bank_changed'][value='yes']").check()
-    page.get_by_label("IBAN").fill("FR14 2004 1010 0505 0001 3M02 606")
-    page.get_by_label("BIC").fill("PSSTFRPPLYO")
+    page.get_by_label("IBAN").fill("FR14 2004 1010 0505 0001 3M02 606")  # BIC found from it
     page.get_by_label("Titulaire du compte").fill("Claire Martin")
+    page.get_by_label("Je réside à Limonest", exact=False).check()  # nothing ticked before
     screenshot("3-payment")
     no_sideways_scroll(page)
     page.get_by_role("button", name=NEXT).click()
@@ -80,14 +80,13 @@ def test_a_family_reenrols_a_child_in_seven_steps(live_app, demo, page, screensh
     attestation.write_bytes(PDF)
     row = page.locator("tr", has_text="quotient familial").first
     row.locator("input[type=file]").set_input_files(str(attestation))
-    row.get_by_role("button", name="Envoyer").click()
-    expect(page.get_by_text("attestation-caf.pdf")).to_be_visible()
     screenshot("5-documents")
     no_sideways_scroll(page)
-    page.get_by_role("button", name=NEXT).click()
+    page.get_by_role("button", name=NEXT).click()  # sends the file chosen (one form)
 
     expect(page.get_by_text("Étape 6 sur 7")).to_be_visible()
-    page.locator("input[name='cours-fm_day'][value='saturday']").check()
+    expect(page.get_by_text("Merci : 1 fichier a été reçu")).to_be_visible()
+    page.locator("input[name='cours-day_fm1c2'][value='saturday']").check()
     page.locator("input[name='cours-ensemble'][value='orchestre']").check()
     page.get_by_label("Informations complémentaires").fill("Léa aimerait essayer le violoncelle.")
     screenshot("6-courses")
@@ -102,7 +101,9 @@ def test_a_family_reenrols_a_child_in_seven_steps(live_app, demo, page, screensh
     no_sideways_scroll(page)
     page.get_by_role("button", name="Valider la réinscription").click()
 
-    expect(page.get_by_text("La réinscription de Léa est validée")).to_be_visible()
+    expect(
+        page.get_by_text("Réinscription enregistrée pour Léa, en attente de validation")
+    ).to_be_visible()
     screenshot("8-validated")
     reenrolment = Reenrolment.objects.get(student__first_name="Léa")
     assert reenrolment.payment_mode == "monthly"
@@ -127,13 +128,14 @@ def test_a_family_declines_for_one_child(live_app, demo, page, screenshot):
     page.get_by_label("je ne souhaite pas réinscrire Lucas").check()
     page.get_by_label("Motif (facultatif)").fill("Déménagement")
     page.get_by_role("button", name=NEXT).click()
-    expect(page.get_by_text("Étape 7 sur 7")).to_be_visible()
-    page.get_by_label("J’ai lu et j’accepte le règlement intérieur").check()
-    screenshot("decline-recap")
-    page.get_by_role("button", name="Valider la réinscription").click()
-    expect(page.get_by_text("Lucas ne sera pas réinscrit(e)")).to_be_visible()
+    expect(page.get_by_text("Étape 2 sur 2 — Confirmation de la non-réinscription")).to_be_visible()
+    expect(page.get_by_text("Déménagement")).to_be_visible()
+    expect(page.get_by_label("J’ai lu et j’accepte le règlement intérieur")).to_have_count(0)
+    screenshot("decline-confirmation")
+    page.get_by_role("button", name="Confirmer la non-réinscription").click()
+    expect(page.get_by_text("pas de réinscription pour Lucas")).to_be_visible()
     page.get_by_role("link", name="Réinscriptions").first.click()
-    expect(page.get_by_text("non réinscrit")).to_be_visible()
+    expect(page.get_by_text("Pas de réinscription", exact=True)).to_be_visible()
     screenshot("decline-family-space")
     email = live_app.sink.last_email_to("marc.leroy@example.org")
-    assert "Non-réinscription de Lucas Leroy" in email.subject
+    assert "Pas de réinscription pour Lucas Leroy" in email.subject

@@ -116,7 +116,7 @@ def test_the_wizard_with_the_keyboard_alone(live_app, demo, page, screenshot):  
     screenshot("5-documents")
     next_step(page, 6)
 
-    tick(page, "cours-fm_day", "wednesday")
+    tick(page, "cours-day_fm1c2", "wednesday")
     tick(page, "cours-ensemble", "orchestre")
     type_into(page, "id_cours-comments", "Léa voudrait rester avec son groupe.")
     screenshot("6-courses")
@@ -130,14 +130,16 @@ def test_the_wizard_with_the_keyboard_alone(live_app, demo, page, screenshot):  
     screenshot("7-recap")
     page.keyboard.press("Enter")
 
-    expect(page.get_by_text("La réinscription de Léa est validée")).to_be_visible()
+    expect(
+        page.get_by_text("Réinscription enregistrée pour Léa, en attente de validation")
+    ).to_be_visible()
     screenshot("8-validated")
     reenrolment = Reenrolment.objects.get(student=lea)
     assert reenrolment.decision == "reenrol"
     assert reenrolment.payment_mode == "once"
     assert reenrolment.image_rights is True
     assert reenrolment.outing_authorisation is True
-    assert reenrolment.preferences["fm_day"] == "wednesday"
+    assert reenrolment.preferences["courses"]["fm1c2"]["weekday"] == 2  # mercredi
     assert reenrolment.preferences["ensemble"] == "orchestre"
     assert reenrolment.comments == "Léa voudrait rester avec son groupe."
     lea.refresh_from_db()

@@ -27,7 +27,7 @@ def test_two_simultaneous_validations_leave_one_record(celery_worker):
             backend="accounts.backends.IdentifierBackend",
         )
         clients.append(client)
-    WizardDriver(clients[0], hugo).complete(validate=False, courses={"awakening_day": "saturday"})
+    WizardDriver(clients[0], hugo).complete(validate=False, courses={"day_eveil": "saturday"})
     total = WizardDriver(clients[0], hugo).recap_total()
 
     barrier = threading.Barrier(2)

@@ -46,7 +46,7 @@ def walk(client, student):
         "reglement": {"payment_mode": "monthly", "bank_changed": "no"},
         "autorisations": {"image_rights": "yes", "outing_authorisation": "yes"},
         "documents": {},
-        "cours": {"fm_day": "saturday", "ensemble": "chorale"},
+        "cours": {"day_fm1c2": "saturday", "ensemble": "chorale"},
     }
     for step in STEPS:
         counts[step] = count_queries(client, step_url(student, step))
@@ -74,7 +74,9 @@ def test_family_space_and_steps_do_not_grow_with_children(demo, client, still_cl
 
     client.force_login(large, backend="accounts.backends.IdentifierBackend")
     for child in large_children[1:]:
-        WizardDriver(client, child).complete(courses={"fm_day": "saturday", "ensemble": "chorale"})
+        WizardDriver(client, child).complete(
+            courses={"day_fm1c2": "saturday", "ensemble": "chorale"}
+        )
     client.get(reverse("reinscription:family_space"))
     space_large = count_queries(client, reverse("reinscription:family_space"))
     steps_large = walk(client, large_children[0])

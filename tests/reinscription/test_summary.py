@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 
 from billing.models import PaymentMode
+from reinscription.models import CourseSlot, Weekday
 from reinscription.wizard.summary import (
     SummaryFacts,
     build_summary,
@@ -37,7 +38,7 @@ LEA_ANSWERS = {
         "pass_culture_number": "",
     },
     "autorisations": {"image_rights": True, "outing_authorisation": False},
-    "cours": {"fm_day": "saturday", "ensemble": "chorale", "comments": "Merci !"},
+    "cours": {"day_fm1c2": "saturday", "ensemble": "chorale", "comments": "Merci !"},
 }
 
 
@@ -49,13 +50,28 @@ def test_a_reenrolment_is_summarised_from_the_answers_alone(demo):
     assert summary["family"] == "Martin"
     assert summary["decision"] == "reenrol"
     # Her formula carries over; the "false-y" answers are not preferences.
+    saturday = CourseSlot.objects.get(
+        course__code="fm1c2", school_year=demo.school_year, weekday=Weekday.SATURDAY
+    )
     assert summary["preferences"] == {
-        "fm_day": "saturday",
+        "courses": {
+            "fm1c2": {
+                "question": "day",
+                "weekday": Weekday.SATURDAY,
+                "slot": saturday.pk,
+                "label": "Samedi 11h30–12h30",
+            }
+        },
         "ensemble": "chorale",
         "formula": "cursus-musique",
     }
-    labels = [item["label"] for item in summary["preferences_display"]]
-    assert len(labels) == 2 and all(labels)
+    assert summary["preferences_display"] == [
+        {"label": "FM1C2 : jour de cours souhaité", "value": "Samedi 11h30–12h30"},
+        {
+            "label": "Pratique collective obligatoire : votre préférence",
+            "value": "Chorale Domin'ut — Samedi 9h30–10h30",
+        },
+    ]
     details = summary["details"]
     assert [r["name"] for r in details["responsibles"]] == ["Claire Martin", "Julien Martin"]
     assert details["school_level_display"]
@@ -94,12 +110,14 @@ def test_a_discovery_pupil_ticking_administrative_moves_to_the_music_curriculum(
         "cours": {
             "administrative": True,
             "instrument": "violon",
-            "fm1c1_day": "wednesday",
-            "discovery_day": "",
+            "day_fm1c1": "wednesday",
+            "day_decouverte": "",
         },
     }
     summary = build_summary(answers, student=emma, campaign=demo)
     assert summary["preferences"]["formula"] == "cursus-musique"
+    assert summary["preferences"]["courses"]["fm1c1"]["weekday"] == Weekday.WEDNESDAY
+    assert summary["preferences"]["instrument"] == "violon"
     displayed = {item["label"]: item["value"] for item in summary["preferences_display"]}
     assert "Violon" in displayed.values()
     assert "" in displayed.values()  # the ticked box shows its label only
@@ -109,7 +127,7 @@ def test_the_wizard_shows_what_the_function_computes(demo, client, login):
     login("martin-claire")
     lea = student_named("Léa")
     driver = WizardDriver(client, lea)
-    driver.complete(courses={"fm_day": "saturday", "ensemble": "chorale"}, validate=False)
+    driver.complete(courses={"day_fm1c2": "saturday", "ensemble": "chorale"}, validate=False)
     response = client.get(step_url(lea, "recapitulatif"))
     shown = response.context["summary"]
 
@@ -118,7 +136,7 @@ def test_the_wizard_shows_what_the_function_computes(demo, client, login):
         "coordonnees": response.context["view"].get_cleaned_data_for_step("coordonnees"),
         "reglement": response.context["view"].get_cleaned_data_for_step("reglement"),
         "autorisations": {"image_rights": True, "outing_authorisation": False},
-        "cours": {"fm_day": "saturday", "ensemble": "chorale", "comments": ""},
+        "cours": {"day_fm1c2": "saturday", "ensemble": "chorale", "comments": ""},
     }
     direct = build_summary(answers, student=lea, campaign=demo)
     assert public_summary(direct) == public_summary(shown)

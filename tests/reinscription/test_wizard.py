@@ -9,10 +9,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Student
-from reinscription.models import Reenrolment, ReenrolmentSnapshot, WizardDraft
+from reinscription.models import CourseSlot, Reenrolment, ReenrolmentSnapshot, WizardDraft
+from reinscription.rules import WEEKDAYS
 from tests.reinscription.conftest import WizardDriver, step_url, student_named
 
 pytestmark = pytest.mark.django_db
+
+
+def slot_of(code: str, school_year, start: str) -> CourseSlot:
+    return CourseSlot.objects.get(course__code=code, school_year=school_year, starts_at=start)
 
 
 def test_family_space_lists_every_child_with_its_status(demo, client, login):
@@ -23,7 +28,7 @@ def test_family_space_lists_every_child_with_its_status(demo, client, login):
     assert "Réinscriptions" in content
     for name in ("Léa Martin", "Hugo Martin", "Emma Martin"):
         assert name in content
-    assert content.count("à faire") == 3
+    assert content.count("À faire") == 3
 
 
 def test_both_responsibles_see_the_whole_family(demo, client, login, wizard):
@@ -32,7 +37,7 @@ def test_both_responsibles_see_the_whole_family(demo, client, login, wizard):
     client.logout()
     login("martin-julien")
     content = client.get(reverse("reinscription:family_space")).content.decode()
-    assert "en cours" in content
+    assert "En cours" in content
     assert "Reprendre" in content
 
 
@@ -66,7 +71,7 @@ def test_full_reenrolment_with_one_payment(
     login("martin-claire")
     lea = student_named("Léa")
     with django_capture_on_commit_callbacks(execute=True):
-        response = wizard(lea).complete(courses={"fm_day": "saturday", "ensemble": "orchestre"})
+        response = wizard(lea).complete(courses={"day_fm1c2": "saturday", "ensemble": "orchestre"})
     assert response.status_code == 302
     assert response.url == reverse("reinscription:reenrolment_detail", args=[lea.pk])
     reenrolment = Reenrolment.objects.get(student=lea)
@@ -74,7 +79,12 @@ def test_full_reenrolment_with_one_payment(
     assert reenrolment.payment_mode == "once"
     assert reenrolment.image_rights is True
     assert reenrolment.outing_authorisation is False
-    assert reenrolment.preferences["fm_day"] == "saturday"
+    assert reenrolment.preferences["courses"]["fm1c2"] == {
+        "question": "day",
+        "weekday": 5,
+        "slot": slot_of("fm1c2", demo.school_year, "11:30").pk,
+        "label": "Samedi 11h30–12h30",
+    }
     assert reenrolment.preferences["ensemble"] == "orchestre"
     assert reenrolment.rules_version == demo.rules_version
     assert reenrolment.estimated_total > 0
@@ -96,7 +106,7 @@ def test_direct_debit_without_bank_change_requests_no_mandate(demo, client, logi
     w = wizard(nathan)
     w.complete(
         payment={"payment_mode": "monthly", "bank_changed": "no"},
-        courses={"fm_day": "wednesday", "ensemble": "chorale"},
+        courses={"day_fm1c3": "wednesday", "ensemble": "chorale"},
         validate=False,
     )
     content = client.get(step_url(nathan, "documents")).content.decode()
@@ -114,7 +124,8 @@ def test_direct_debit_with_bank_change_needs_iban_and_requests_mandate(demo, cli
     response = w.post("reglement", {"payment_mode": "monthly", "bank_changed": "yes"})
     assert response.status_code == 200
     errors = response.context["form"].errors
-    assert set(errors) >= {"iban", "bic", "account_holder"}
+    assert set(errors) >= {"iban", "account_holder"}
+    assert "bic" not in errors  # found from the IBAN (asked only when it cannot be)
     response = w.post(
         "reglement",
         {
@@ -162,14 +173,14 @@ def test_an_invalid_iban_gets_a_french_message_and_keeps_the_rest(demo, client, 
     [
         (
             "Emma",
-            {"administrative", "instrument", "fm1c1_day", "discovery_day"},
-            {"administrative": "on", "instrument": "violon", "fm1c1_day": "saturday"},
+            {"administrative", "instrument", "day_fm1c1", "day_decouverte"},
+            {"administrative": "on", "instrument": "violon", "day_fm1c1": "saturday"},
         ),
-        ("Hugo", {"awakening_day"}, {"awakening_day": "wednesday"}),
-        ("Chloé", {"fm_day"}, {"fm_day": "wednesday"}),
-        ("Léa", {"fm_day", "ensemble"}, {"fm_day": "saturday", "ensemble": "chorale"}),
-        ("Nathan", {"fm_day", "ensemble"}, {"fm_day": "wednesday", "ensemble": "orchestre"}),
-        ("Manon", {"fm1c4_time", "ensemble"}, {"fm1c4_time": "9h30", "ensemble": "orchestre"}),
+        ("Hugo", {"day_eveil"}, {"day_eveil": "wednesday"}),
+        ("Chloé", {"day_fm1c1"}, {"day_fm1c1": "wednesday"}),
+        ("Léa", {"day_fm1c2", "ensemble"}, {"day_fm1c2": "saturday", "ensemble": "chorale"}),
+        ("Nathan", {"day_fm1c3", "ensemble"}, {"day_fm1c3": "wednesday", "ensemble": "orchestre"}),
+        ("Manon", {"time_fm1c4", "ensemble"}, {"time_fm1c4": "09:30", "ensemble": "orchestre"}),
         ("Inès", set(), {}),
         ("Sophie", set(), {"comments": "Je souhaite passer en cours de 45 minutes."}),
     ],
@@ -191,6 +202,9 @@ def test_courses_step_asks_what_the_guide_asks_for_each_case(
     form = client.get(step_url(student, "cours")).context["form"]
     assert set(form.fields) - {"comments"} == expected_fields
     assert "comments" in form.fields
+    year, answers = demo.school_year, dict(answers)
+    if "time_fm1c4" in answers:  # a time is answered by its slot
+        answers["time_fm1c4"] = str(slot_of("fm1c4", year, answers["time_fm1c4"]).pk)
     response = w.post("cours", answers)
     assert response.status_code == 302, response.context["form"].errors
     w.post("recapitulatif", {"accept_rules": "on", "shown_total": w.recap_total()})
@@ -198,6 +212,12 @@ def test_courses_step_asks_what_the_guide_asks_for_each_case(
     for key, value in answers.items():
         if key == "comments":
             assert reenrolment.comments == value
+        elif key.startswith("day_"):
+            answer = reenrolment.preferences["courses"][key.removeprefix("day_")]
+            assert (answer["question"], answer["weekday"]) == ("day", WEEKDAYS.index(value))
+        elif key.startswith("time_"):
+            answer = reenrolment.preferences["courses"][key.removeprefix("time_")]
+            assert (answer["question"], answer["slot"]) == ("time", int(value))
         else:
             assert reenrolment.preferences[key] == (True if value == "on" else value)
 
@@ -206,13 +226,13 @@ def test_discovery_pupil_must_choose_a_day_or_administrative(demo, client, login
     login("martin-claire")
     emma = student_named("Emma")
     w = wizard(emma)
-    w.complete(validate=False, courses={"discovery_day": "monday"})
+    w.complete(validate=False, courses={"day_decouverte": "monday"})
     response = w.post("cours", {"administrative": "on"})
     assert response.status_code == 200
     errors = response.context["form"].errors
-    assert "instrument" in errors and "fm1c1_day" in errors
+    assert "instrument" in errors and "day_fm1c1" in errors
     response = w.post("cours", {})
-    assert "discovery_day" in response.context["form"].errors
+    assert "day_decouverte" in response.context["form"].errors
 
 
 def test_administrative_reenrolment_moves_discovery_pupil_to_music_curriculum(
@@ -221,7 +241,7 @@ def test_administrative_reenrolment_moves_discovery_pupil_to_music_curriculum(
     login("martin-claire")
     emma = student_named("Emma")
     wizard(emma).complete(
-        courses={"administrative": "on", "instrument": "violon", "fm1c1_day": "wednesday"}
+        courses={"administrative": "on", "instrument": "violon", "day_fm1c1": "wednesday"}
     )
     reenrolment = Reenrolment.objects.get(student=emma)
     assert reenrolment.preferences["formula"] == "cursus-musique"
@@ -233,7 +253,7 @@ def test_authorisations_are_explicit_with_nothing_preticked(demo, client, login,
     login("martin-claire")
     hugo = student_named("Hugo")
     w = wizard(hugo)
-    w.complete(validate=False, courses={"awakening_day": "wednesday"})
+    w.complete(validate=False, courses={"day_eveil": "wednesday"})
     response = client.get(step_url(hugo, "autorisations"))
     content = response.content.decode()
     assert "droit à l’image" in content.lower() or "droit à l'image" in content.lower()
@@ -348,7 +368,7 @@ def test_validated_by_staff_cannot_be_modified(demo, client, login, wizard):
     assert response.status_code == 302
     assert response.url == reverse("reinscription:reenrolment_detail", args=[ines.pk])
     content = client.get(response.url).content.decode()
-    assert "validé par le conservatoire" in content
+    assert "Réinscription validée par le conservatoire" in content
     assert "Modifier" not in content
 
 
@@ -363,7 +383,7 @@ def test_double_submit_gives_one_record_and_a_message(demo, client, login, wizar
     assert first.status_code == 302
     assert Reenrolment.objects.filter(student=ines).count() == 1
     assert ReenrolmentSnapshot.objects.filter(reenrolment__student=ines).count() == 1
-    assert "déjà été validée" in second.content.decode()
+    assert "Cette réinscription est déjà enregistrée." in second.content.decode()
 
 
 def test_another_responsible_validating_meanwhile_gives_a_clear_message(demo, login, wizard):
@@ -376,7 +396,7 @@ def test_another_responsible_validating_meanwhile_gives_a_clear_message(demo, lo
         )
     from tests.reinscription.conftest import WizardDriver
 
-    hugo_courses = {"awakening_day": "saturday"}
+    hugo_courses = {"day_eveil": "saturday"}
     WizardDriver(claire, hugo).complete(validate=False, courses=hugo_courses)
     total = WizardDriver(claire, hugo).recap_total()
     # Both look at the recap; Julien validates first, then Claire.
@@ -389,7 +409,7 @@ def test_another_responsible_validating_meanwhile_gives_a_clear_message(demo, lo
     assert first.status_code == 302
     assert Reenrolment.objects.filter(student=hugo).count() == 1
     assert ReenrolmentSnapshot.objects.filter(reenrolment__student=hugo).count() == 1
-    assert "déjà été validée" in second.content.decode()
+    assert "Cette réinscription est déjà enregistrée." in second.content.decode()
 
 
 def test_a_changed_total_is_shown_again_before_validation(demo, client, login, wizard):

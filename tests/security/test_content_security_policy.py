@@ -136,7 +136,7 @@ def test_family_pages_and_every_wizard_step(demo, family_client):
         "reglement": {"payment_mode": "monthly", "bank_changed": "yes"},  # errors shown
         "autorisations": {"image_rights": "yes", "outing_authorisation": "no"},
         "documents": {},
-        "cours": {"fm_day": "wednesday", "ensemble": "orchestre"},
+        "cours": {"day_fm1c3": "wednesday", "ensemble": "orchestre"},
     }
     for step, data in answers.items():
         page = client.get(step_url(nathan, step))

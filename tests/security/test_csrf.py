@@ -11,7 +11,7 @@ import re
 import pytest
 from django.conf import settings
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, resolve
+from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.urls.exceptions import Resolver404
 
 from accounts.models import PasswordResetRequest, User
@@ -23,9 +23,14 @@ from tests.reinscription.conftest import step_payload, step_url, student_named
 
 pytestmark = pytest.mark.django_db
 
-# documents.views.upload checks the token itself, after installing its size-limiting
-# upload handler (which must come before the body is read).
-CHECKS_CSRF_ITSELF = {documents_views.upload}
+# The views that receive the family's files check the token themselves, after installing
+# their size-limiting upload handler (which must come before the body is read):
+# documents.uploads.size_limited_uploads. The POST-without-token test below covers them.
+CHECKS_CSRF_ITSELF = {
+    documents_views.upload,
+    resolve(reverse("documents:list")).func,
+    resolve(reverse("reinscription:wizard", args=[1])).func,
+}
 SAMPLES = {"int": "1", "path": "1", "slug": "x", "uuid": "00000000-0000-0000-0000-000000000000"}
 
 
@@ -56,7 +61,7 @@ def sample_path(route: str) -> str:
     return path.replace("^", "").replace("$", "")
 
 
-def test_every_url_pattern_is_generated_and_only_the_upload_is_csrf_exempt():
+def test_every_url_pattern_is_generated_and_only_the_file_views_are_csrf_exempt():
     exempt, unresolved = [], []
     for path, pattern in url_patterns():
         try:

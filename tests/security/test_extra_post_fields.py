@@ -122,10 +122,10 @@ def test_extra_fields_on_an_upload_are_ignored(demo, family_client):
     response = client.post(
         reverse("documents:upload"),
         {
-            "document_type": certificate.pk,
-            "student": inès.pk,
-            "files": SimpleUploadedFile("certificat.pdf", MINIMAL_PDF, "application/pdf"),
-            **{k: v for k, v in tampering(léa.family, léa).items() if k != "student"},
+            f"files_{certificate.pk}-{inès.pk}": SimpleUploadedFile(
+                "certificat.pdf", MINIMAL_PDF, "application/pdf"
+            ),
+            **tampering(léa.family, léa),
             "status": "accepted",
             "reviewed_by": "1",
         },

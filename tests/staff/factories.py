@@ -5,8 +5,17 @@ from __future__ import annotations
 from accounts.models import Student, User
 from billing.models import PaymentMode
 from reinscription import services
-from reinscription.labels import preference_label, preference_value_label
+from reinscription.forms import course_preferences
+from reinscription.labels import preference_items
 from reinscription.models import Campaign, Course, Reenrolment
+from reinscription.wizard.summary import SummaryFacts
+
+
+def chosen(student: Student, campaign: Campaign | None = None, **fields) -> dict:
+    """Step 6's answer as the wizard stores it, from the form's fields
+    (``chosen(lea, day_fm1c2="saturday", ensemble="orchestre")``)."""
+    facts = SummaryFacts(student, campaign or Campaign.objects.get())
+    return course_preferences(fields, facts.questions)
 
 
 def submit(
@@ -65,9 +74,8 @@ def submit(
         "decline_reason": answers["choix"]["decline_reason"],
         "preferences": preferences,
         "preferences_display": [
-            {"label": preference_label(key), "value": preference_value_label(key, value, names)}
-            for key, value in preferences.items()
-            if key != "formula"
+            {"label": label, "value": value}
+            for label, value in preference_items(preferences, names)
         ]
         if reenrol
         else [],

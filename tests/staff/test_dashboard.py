@@ -8,22 +8,30 @@ from django.urls import reverse
 from documents.models import Document, DocumentType
 from reinscription.backoffice import dashboard
 from reinscription.backoffice.admin.reenrolments import validate_reenrolments
-from reinscription.models import Reenrolment, WizardDraft
+from reinscription.models import CourseSlot, Reenrolment, WizardDraft
 from reinscription.rules import DisplayStatus
 from tests.staff.conftest import student_named
-from tests.staff.factories import submit
+from tests.staff.factories import chosen, submit
 
 pytestmark = pytest.mark.django_db
+
+
+def nine_thirty(campaign) -> CourseSlot:
+    """FM1C4's 9h30 slot of the campaign's year."""
+    return CourseSlot.objects.get(
+        course__code="fm1c4", school_year=campaign.school_year, starts_at="09:30"
+    )
 
 
 @pytest.fixture
 def answered(demo, secretary):
     """Léa and Nathan re-enrolled (Nathan validated), Lucas declined, Hugo's draft started."""
-    submit(student_named("Léa"), preferences={"fm_day": "saturday", "ensemble": "orchestre"})
-    nathan = submit(
-        student_named("Nathan"), preferences={"fm_day": "wednesday", "ensemble": "chorale"}
+    lea, nathan, manon = (student_named(name) for name in ("Léa", "Nathan", "Manon"))
+    submit(lea, preferences=chosen(lea, day_fm1c2="saturday", ensemble="orchestre"))
+    nathan = submit(nathan, preferences=chosen(nathan, day_fm1c3="wednesday", ensemble="chorale"))
+    submit(
+        manon, preferences=chosen(manon, time_fm1c4=str(nine_thirty(demo).pk), ensemble="orchestre")
     )
-    submit(student_named("Manon"), preferences={"fm1c4_time": "9h30", "ensemble": "orchestre"})
     submit(student_named("Lucas"), decision="decline")
     validate_reenrolments(Reenrolment.objects.filter(pk=nathan.pk), secretary)
     WizardDraft.objects.create(
@@ -107,14 +115,21 @@ def test_documents_waiting_for_review_are_counted_and_linked(answered, secretary
 
 
 def test_preferences_are_counted_per_course_and_link_to_the_students(answered, secretary_client):
-    rows = {(row.key, row.course_code): row for row in dashboard.preference_table(answered)}
-    fm1c2 = {cell.value: cell.count for cell in rows[("fm_day", "fm1c2")].cells}
-    fm1c3 = {cell.value: cell.count for cell in rows[("fm_day", "fm1c3")].cells}
+    rows = {row.key: row for row in dashboard.preference_table(answered)}
+    fm1c2 = {cell.value: cell.count for cell in rows["day.fm1c2"].cells}
+    fm1c3 = {cell.value: cell.count for cell in rows["day.fm1c3"].cells}
     assert fm1c2 == {"saturday": 1}  # Léa, in FM1C2 this year
     assert fm1c3 == {"wednesday": 1}  # Nathan (validated still counts)
-    ensemble = {cell.value: cell.count for cell in rows[("ensemble", "")].cells}
+    assert (rows["day.fm1c2"].label, rows["day.fm1c2"].course_name) == (
+        "Jour de cours souhaité",
+        "FM1C2",
+    )
+    ensemble = {cell.value: cell.count for cell in rows["ensemble"].cells}
     assert ensemble == {"orchestre": 2, "chorale": 1}
-    assert {c.value: c.count for c in rows[("fm1c4_time", "")].cells} == {"9h30": 1}
+    slot = nine_thirty(answered)
+    ((cell),) = rows["time.fm1c4"].cells
+    assert (cell.value, cell.count) == (str(slot.pk), 1)
+    assert cell.label.startswith("Samedi 9h30–10h30")
 
     response = secretary_client.get(
         reverse("admin:reinscription_campaign_dashboard", args=[answered.pk])
@@ -126,8 +141,10 @@ def test_preferences_are_counted_per_course_and_link_to_the_students(answered, s
         for item in response.context["preference_rows"]
         for cell in item["cells"]
     }
-    listing = secretary_client.get(links[("fm_day", "fm1c2", "Samedi")])
+    listing = secretary_client.get(links[("day.fm1c2", "", "Samedi")])
     assert _result_names(listing) == {f"Léa Martin — {answered}"}
+    listing = secretary_client.get(links[("time.fm1c4", "", cell.label)])
+    assert _result_names(listing) == {f"Manon Durand — {answered}"}
     listing = secretary_client.get(links[("ensemble", "", "Orchestre")])
     assert _result_names(listing) == {f"Léa Martin — {answered}", f"Manon Durand — {answered}"}
 

@@ -6,6 +6,7 @@ import zipfile
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.files.storage import default_storage
 from django.urls import reverse
 from openpyxl import load_workbook
 from pypdf import PdfReader
@@ -15,7 +16,7 @@ from conservatoire.spreadsheets import csv_bytes, escape_cell
 from reinscription.models import ExportJob
 from tests.factories import StaffFactory
 from tests.staff.conftest import student_named
-from tests.staff.factories import submit
+from tests.staff.factories import chosen, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -40,12 +41,13 @@ def test_ordinary_cells_are_left_alone():
 
 @pytest.fixture
 def answered(demo):
+    lea, nathan = student_named("Léa"), student_named("Nathan")
     submit(
-        student_named("Léa"),
-        preferences={"fm_day": "saturday", "ensemble": "orchestre"},
+        lea,
+        preferences=chosen(lea, day_fm1c2="saturday", ensemble="orchestre"),
         comments='=HYPERLINK("http://evil","clic")',
     )
-    submit(student_named("Nathan"), preferences={"fm_day": "wednesday", "ensemble": "chorale"})
+    submit(nathan, preferences=chosen(nathan, day_fm1c3="wednesday", ensemble="chorale"))
     submit(student_named("Lucas"), decision="decline")
     return demo
 
@@ -66,7 +68,7 @@ def test_the_planning_csv_lists_each_course_with_preferences_and_free_text(
     assert set(by_course) == {"FM1C2", "FM1C3", "Piano", "Guitare", "Chorale Domin'ut", "Orchestre"}
     lea = by_course["FM1C2"][0]
     assert lea["Élève"] == "Léa Martin"
-    assert lea["Jour de FM"] == "Samedi"
+    assert lea["Jours et horaires souhaités"] == "FM1C2 : Samedi 11h30–12h30"
     assert lea["Pratique collective"] == "Orchestre"
     assert lea["Informations complémentaires"] == '\'=HYPERLINK("http://evil","clic")'
     assert "claire.martin@example.org" in lea["E-mails"]
@@ -192,3 +194,35 @@ def test_memory_stays_flat_while_zipping_many_recaps(demo):
         assert write_recaps_zip([lea.pk] * 50, archive, progress) == 50
     # WeasyPrint's default (a font configuration per document) would add ~10 MB here.
     assert marks[50] - marks[10] < 5, marks
+
+
+def test_an_export_renders_by_chunks_then_zips_the_stored_recaps(
+    answered, secretary, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A group of rendering tasks (eager here: one after the other), the last one
+    queues the ZIP; a second export renders nothing and copies the stored files."""
+    import reinscription.recap
+    from reinscription.backoffice import tasks
+    from reinscription.models import Reenrolment
+
+    monkeypatch.setattr(tasks, "RENDER_CHUNK", 2)
+    chunks, rendered = [], []
+    store_recaps, render_pdf = tasks.store_recaps, reinscription.recap.render_pdf
+    monkeypatch.setattr(tasks, "store_recaps", lambda ids: chunks.append(ids) or store_recaps(ids))
+    monkeypatch.setattr(
+        reinscription.recap,
+        "render_pdf",
+        lambda *args: rendered.append(args[0]) or render_pdf(*args),
+    )
+    ids = list(Reenrolment.objects.order_by("pk").values_list("pk", flat=True))
+    for expected_renders in (3, 3):
+        with django_capture_on_commit_callbacks(execute=True):
+            job = tasks.start_recap_export(ids, secretary)
+        job.refresh_from_db()
+        assert (job.status, job.done, job.total) == ("done", 3, 3)
+        assert len(rendered) == expected_renders
+        with default_storage.open(job.file_name, "rb") as handle:
+            archive = zipfile.ZipFile(handle)
+            assert [info.compress_type for info in archive.infolist()] == [zipfile.ZIP_STORED] * 3
+            assert all(archive.read(name).startswith(b"%PDF-") for name in archive.namelist())
+    assert chunks == [ids[:2], ids[2:]] * 2

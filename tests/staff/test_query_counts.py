@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accounts.models import Student
 from reinscription.demo import seed_catalogue, seed_load_families
-from reinscription.models import Campaign, ExportJob, Reenrolment, ReminderSent
+from reinscription.models import Campaign, Enrolment, ExportJob, Reenrolment, ReminderSent
 
 pytestmark = pytest.mark.django_db
 
@@ -67,6 +67,9 @@ def test_lists_do_not_grow_with_the_number_of_families(
     client.force_login(secretary, backend="accounts.backends.IdentifierBackend")
     counts = []
     for size in (10, 500):
+        # Re-enrolments and enrolments are protected: deleted first, explicitly.
+        Reenrolment.objects.all().delete()
+        Enrolment.objects.all().delete()
         Student.objects.all().delete()
         campaign = build(size, secretary)
         client.get(url_of(name, campaign))  # warm caches (content types, sessions)

@@ -27,7 +27,7 @@ from reinscription.recap import (
     store_recap_pdf,
 )
 from tests.staff.conftest import login, student_named
-from tests.staff.factories import submit
+from tests.staff.factories import chosen, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -41,9 +41,10 @@ def pdf_text(data: bytes) -> str:
 
 @pytest.fixture
 def lea(demo):
+    lea = student_named("Léa")
     reenrolment = submit(
-        student_named("Léa"),
-        preferences={"fm_day": "saturday", "ensemble": "orchestre"},
+        lea,
+        preferences=chosen(lea, day_fm1c2="saturday", ensemble="orchestre"),
         comments="Léa aimerait essayer le violoncelle.",
     )
     reenrolment.internal_note = "Note interne : famille à rappeler"
@@ -64,9 +65,10 @@ def test_the_recap_shows_the_key_fields(lea):
         "12 chemin de la Sablière",
         "Collège Jean-Giono",
         "Mamie Martin",
-        "FM1C2",  # courses this year
+        "FM1C2, Piano, Chorale Domin'ut",  # courses this year, by name
+        "Formule en 2024-2025",
         "Droit à l",  # authorisations
-        "Samedi",  # preference
+        "Samedi 11h30–12h30",  # preference, with its hours
         "Orchestre",
         "violoncelle",  # free text
         "Justificatif de domicile",  # requested document
@@ -217,3 +219,143 @@ def test_a_page_is_rendered_to_png_as_a_ci_artefact(lea):
         ["pdftoppm", "-png", "-r", "70", str(pdf), str(artifacts / "recap-page")], check=True
     )
     assert (artifacts / "recap-page-1.png").stat().st_size > 10_000
+
+
+# --- One page, what is missing first, rendered once ----------------------------------------------
+
+
+def page_count(data: bytes) -> int:
+    return len(PdfReader(io.BytesIO(data)).pages)
+
+
+def words_and_fonts(data: bytes) -> list[tuple[str, str]]:
+    """Each piece of text of the first page with the name of its font."""
+    pieces = []
+
+    def visit(text, _cm, _tm, font, _size):
+        if text.strip() and font:
+            pieces.append((text.strip(), str(font.get("/BaseFont", ""))))
+
+    PdfReader(io.BytesIO(data)).pages[0].extract_text(visitor_text=visit)
+    return pieces
+
+
+def font_of(data: bytes, word: str) -> str:
+    return next(font for text, font in words_and_fonts(data) if word in text)
+
+
+@pytest.mark.parametrize("payment_mode", ["once", "monthly"])
+def test_each_child_of_the_two_child_family_gets_a_one_page_recap(demo, payment_mode):
+    for name in ("Inès", "Lucas"):
+        student = student_named(name)
+        reenrolment = submit(
+            student,
+            payment_mode=payment_mode,
+            comments="Nous aimerions savoir si un stage est prévu aux vacances de printemps.",
+        )
+        data = recap_pdf(reenrolment)
+        assert page_count(data) == 1, (name, payment_mode)
+        assert student.full_name in pdf_text(data)
+
+
+def test_the_longest_demo_recap_fits_on_one_page(lea):
+    lea.payment_mode = "monthly"
+    lea.comments = "Léa aimerait essayer le violoncelle l’an prochain. " * 4
+    lea.save(update_fields=["payment_mode", "comments"])
+    assert page_count(recap_pdf(Reenrolment.objects.get(pk=lea.pk))) == 1
+
+
+def test_a_missing_document_is_the_strongest_and_said_in_words(lea):
+    data = recap_pdf(lea)
+    assert "✖ Manquant" in pdf_text(data)  # a marker, not only a colour
+    assert font_of(data, "Manquant").endswith("DejaVu-Sans-Bold")
+
+
+def test_a_received_document_is_neutral_and_an_accepted_one_is_ticked(lea):
+    document_type = DocumentType.objects.get(
+        school_year=lea.campaign.school_year, code="justificatif-domicile"
+    )
+    document = Document.objects.create(
+        type=document_type, family=lea.student.family, status=Document.Status.RECEIVED
+    )
+    data = recap_pdf(lea)
+    assert "Reçu" in pdf_text(data) and "✖" not in pdf_text(data)
+    assert not font_of(data, "Reçu").endswith("Bold")
+    document.status = Document.Status.ACCEPTED
+    document.save(update_fields=["status"])
+    assert "✔ Accepté" in pdf_text(recap_pdf(lea))
+
+
+def test_the_pdf_embeds_two_faces_only(lea):
+    fonts = {font.split("+")[-1] for _text, font in words_and_fonts(recap_pdf(lea))}
+    assert fonts == {"DejaVu-Sans", "DejaVu-Sans-Bold"}
+
+
+def test_the_recap_is_rendered_once_for_the_email_the_family_the_admin_and_the_zip(
+    demo, secretary_client, mailoutbox, django_capture_on_commit_callbacks, monkeypatch
+):
+    import zipfile
+
+    import reinscription.recap
+    from accounts.models import User
+    from reinscription.recap import write_recaps_zip
+
+    rendered = []
+    original = reinscription.recap.render_pdf
+    monkeypatch.setattr(
+        reinscription.recap,
+        "render_pdf",
+        lambda *args, **kwargs: rendered.append(args) or original(*args, **kwargs),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        lea = submit(student_named("Léa"))
+    emailed = mailoutbox[-1].attachments[0][1]
+    request = RequestFactory().get("/")
+    request.user = User.objects.get(username="martin-claire")
+    downloaded = family_recap_response(request, lea.student_id).content
+    admin = secretary_client.get(reverse("admin:reinscription_reenrolment_recap", args=[lea.pk]))
+    with io.BytesIO() as archive:
+        write_recaps_zip([lea.pk], archive)
+        zipped = zipfile.ZipFile(archive).read("recapitulatif-2025-2026-martin-lea.pdf")
+    assert len(rendered) == 1
+    assert emailed == downloaded == admin.content == zipped
+
+
+def test_a_change_the_recap_shows_makes_a_new_one(lea, secretary_client):
+    from django.utils import timezone
+
+    url = reverse("admin:reinscription_reenrolment_recap", args=[lea.pk])
+    before = store_recap_pdf(lea.snapshots.get())
+    assert "Manquant" in pdf_text(secretary_client.get(url).content)
+    document_type = DocumentType.objects.get(
+        school_year=lea.campaign.school_year, code="justificatif-domicile"
+    )
+    Document.objects.create(
+        type=document_type, family=lea.student.family, status=Document.Status.ACCEPTED
+    )
+    assert "Accepté" in pdf_text(secretary_client.get(url).content)
+    Reenrolment.objects.filter(pk=lea.pk).update(
+        status=Reenrolment.Status.VALIDATED, validated_at=timezone.now()
+    )
+    after = store_recap_pdf(lea.snapshots.get())
+    assert after != before and default_storage.exists(before)
+    assert "Accepté" in pdf_text(default_storage.open(after).read())
+
+
+def test_a_large_logo_is_reduced_before_it_reaches_weasyprint():
+    from PIL import Image
+
+    from conservatoire.pdf import LOGO_MAX_PIXELS, small_logo
+
+    def png(width, height) -> bytes:
+        buffer = io.BytesIO()
+        Image.new("RGBA", (width, height), (122, 31, 61, 255)).save(buffer, "PNG")
+        return buffer.getvalue()
+
+    body, mime_type = small_logo(png(1600, 600), "image/png")
+    assert mime_type == "image/png"
+    assert Image.open(io.BytesIO(body)).size == (320, 120)
+    assert max(LOGO_MAX_PIXELS) >= 320
+    small = png(200, 80)
+    assert small_logo(small, "image/png") == (small, "image/png")  # left as it is
+    assert small_logo(b"not an image", "image/jpeg") == (b"not an image", "image/jpeg")

@@ -49,6 +49,7 @@ def test_only_families_who_have_not_finished_are_reminded(partly_answered, run):
     martin = next(m for m in mail.outbox if "claire.martin@example.org" in m.to)
     assert set(martin.to) == {"claire.martin@example.org", "julien.martin@example.org"}
     assert martin.subject == "Réinscriptions 2025-2026 : nous attendons votre réponse"
+    assert martin.body.startswith("Bonjour Claire Martin et Julien Martin,")
     assert "Hugo Martin (en cours)" in martin.body
     assert "Emma Martin (à faire)" in martin.body
     assert "Léa Martin" not in martin.body

@@ -54,10 +54,10 @@ def test_validating_shows_validated_by_the_conservatoire_to_the_family(
     family_client = client.__class__()
     login(family_client, "martin-claire")
     page = family_client.get(reverse("reinscription:family_space")).content.decode()
-    assert "validé par le conservatoire" in page
+    assert "réinscription validée par le conservatoire" in page.lower()
     # Validated: the family can no longer modify it.
     lea_row = page.split("Léa Martin</strong>")[1].split("</li>")[0]
-    assert "validé par le conservatoire" in lea_row
+    assert "réinscription validée par le conservatoire" in lea_row.lower()
     assert "Modifier" not in lea_row
 
 

@@ -21,9 +21,10 @@ class CourseSlotInline(admin.TabularInline):
 
 @admin.register(Course)
 class CourseAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "discipline", "kind", "order"]
-    list_filter = ["discipline", "kind"]
+    list_display = ["name", "code", "discipline", "kind", "question", "order"]
+    list_filter = ["discipline", "kind", "question"]
     search_fields = ["name", "code"]
+    autocomplete_fields = ["next_course"]
     inlines = [CourseSlotInline]
 
 

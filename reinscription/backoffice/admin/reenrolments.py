@@ -26,15 +26,13 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from billing.models import FamilyBilling, PaymentMode
+from billing.rules.sepa import mask_iban
+from conservatoire.models import Identity
 from conservatoire.money import format_euros
 from reinscription.backoffice import dashboard, exports
 from reinscription.backoffice.tasks import start_recap_export
-from reinscription.labels import (
-    PREFERENCES,
-    code_names,
-    preference_label,
-    preference_value_label,
-)
+from reinscription.backoffice.validation import enrol_from_reenrolment, validate_reenrolments
+from reinscription.labels import PREFERENCES, code_names, preference_items
 from reinscription.models import (
     Campaign,
     Course,
@@ -50,6 +48,7 @@ from reinscription.recap import (
     write_recaps_zip,
     zip_filename,
 )
+from reinscription.wizard.storage import typed_iban
 
 from .links import admin_url
 
@@ -57,7 +56,8 @@ SYNC_ZIP_LIMIT = 50
 
 
 class PreferenceFilter(admin.SimpleListFilter):
-    """A course preference of step 6 (``?pref=fm_day:saturday``), re-enrolled students only."""
+    """A course preference of step 6 (``?pref=ensemble:orchestre``, ``?pref=day.fm1c3:thursday``,
+    see ``dashboard.q_preference``), re-enrolled students only."""
 
     title = _("course preference")
     parameter_name = "pref"
@@ -69,13 +69,16 @@ class PreferenceFilter(admin.SimpleListFilter):
                 items.append(("administrative:True", label))
                 continue
             items += [(f"{key}:{value}", f"{label} — {text}") for value, text in choices.items()]
+        ensembles = Course.objects.filter(kind=Course.Kind.ENSEMBLE).values_list("code", "name")
+        label = PREFERENCES["ensemble"][0]
+        items += [(f"ensemble:{code}", f"{label} — {name}") for code, name in ensembles]
         return items
 
     def queryset(self, request, queryset):
         if not self.value() or ":" not in self.value():
             return queryset
         key, value = self.value().split(":", 1)
-        if key not in PREFERENCES:
+        if not dashboard.is_preference_key(key):
             return queryset.none()
         return queryset.filter(
             dashboard.q_preference(key, value), status__in=dashboard.ANSWERED_REENROL
@@ -125,8 +128,17 @@ class ReenrolmentSnapshotInline(admin.TabularInline):
         return False
 
 
+STALE_VERSION = _(
+    "This re-enrolment was modified since you opened it (version %(seen)s → %(stored)s). "
+    "Reload the page."
+)
+
+
 class ReenrolmentAdminForm(forms.ModelForm):
-    """Staff may only move a re-enrolment between "réinscrit" and "validé"."""
+    """Staff may only move a re-enrolment between "réinscrit" and "validé", and only the
+    version they saw: ``seen_version`` carries it, checked against the row locked."""
+
+    seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Reenrolment
@@ -134,6 +146,7 @@ class ReenrolmentAdminForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["seen_version"].initial = self.instance.version
         if self.instance.pk and "status" in self.fields:
             if self.instance.decision == Reenrolment.Decision.REENROL:
                 allowed = (Reenrolment.Status.REENROLLED, Reenrolment.Status.VALIDATED)
@@ -143,22 +156,41 @@ class ReenrolmentAdminForm(forms.ModelForm):
                 (value, label) for value, label in Reenrolment.Status.choices if value in allowed
             ]
 
+    def clean(self):
+        """Refuse a version other than the one shown (the admin's change view is atomic: the
+        row stays locked until saved)."""
+        cleaned_data = super().clean()
+        if self.instance.pk is not None:
+            stored = (
+                Reenrolment.objects.select_for_update()
+                .values_list("version", flat=True)
+                .get(pk=self.instance.pk)
+            )
+            seen = cleaned_data.get("seen_version")
+            if seen != stored:
+                raise forms.ValidationError(
+                    STALE_VERSION,
+                    code="stale",
+                    params={"seen": "?" if seen is None else seen, "stored": stored},
+                )
+        return cleaned_data
 
-def validate_reenrolments(queryset, user) -> tuple[int, int]:
-    """Mark the "réinscrit" ones "validé par le conservatoire"; return (validated, skipped)."""
-    validated = skipped = 0
-    now = timezone.now()
-    with transaction.atomic():
-        for reenrolment in queryset.select_for_update().order_by("pk"):
-            if reenrolment.status != Reenrolment.Status.REENROLLED:
-                skipped += 1
-                continue
-            reenrolment.status = Reenrolment.Status.VALIDATED
-            reenrolment.validated_by = user
-            reenrolment.validated_at = now
-            reenrolment.save(update_fields=["status", "validated_by", "validated_at"])
-            validated += 1
-    return validated, skipped
+
+def locked_for_validation(queryset):
+    """The selected re-enrolments, locked for the validation: by primary key (the list's
+    search may add a DISTINCT, which cannot be locked), the re-enrolment rows alone."""
+    pks = list(queryset.values_list("pk", flat=True))
+    return Reenrolment.objects.filter(pk__in=pks).select_for_update(of=("self",)).order_by("pk")
+
+
+def seen_versions(request) -> dict[int, int]:
+    """The version of each re-enrolment the list showed (``seen_version_<pk>``)."""
+    seen = {}
+    for name, value in request.POST.items():
+        pk = name.removeprefix("seen_version_")
+        if pk != name and pk.isdigit() and value.isdigit():
+            seen[int(pk)] = int(value)
+    return seen
 
 
 @admin.register(Reenrolment)
@@ -170,6 +202,7 @@ class ReenrolmentAdmin(SimpleHistoryAdmin):
         "family_link",
         "campaign",
         "status",
+        "version_seen",
         "payment_mode_display",
         "estimated_total",
         "final_amount",
@@ -230,6 +263,7 @@ class ReenrolmentAdmin(SimpleHistoryAdmin):
                     "family_link",
                     "campaign",
                     "status",
+                    "seen_version",
                     "validated_by",
                     "validated_at",
                 ]
@@ -276,6 +310,16 @@ class ReenrolmentAdmin(SimpleHistoryAdmin):
     def has_add_permission(self, request):
         return False
 
+    def get_fieldsets(self, request, obj=None):
+        """``seen_version`` is a hidden input of the change form; a read-only page has none."""
+        fieldsets = super().get_fieldsets(request, obj)
+        if self.has_change_permission(request, obj):
+            return fieldsets
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f != "seen_version"]})
+            for name, options in fieldsets
+        ]
+
     def get_queryset(self, request):
         final = FamilyBilling.objects.filter(
             family=OuterRef("student__family"), school_year=OuterRef("campaign__school_year")
@@ -298,14 +342,39 @@ class ReenrolmentAdmin(SimpleHistoryAdmin):
         return pdf_response(reenrolment)
 
     def save_model(self, request, obj, form, change):
+        validating = "status" in form.changed_data and obj.status == Reenrolment.Status.VALIDATED
         if "status" in form.changed_data:
-            if obj.status == Reenrolment.Status.VALIDATED:
+            if validating:
                 obj.validated_by = request.user
                 obj.validated_at = timezone.now()
             else:
                 obj.validated_by = None
                 obj.validated_at = None
-        super().save_model(request, obj, form, change)
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            enrolment, created = enrol_from_reenrolment(obj) if validating else (None, False)
+        if created:
+            self.message_user(
+                request,
+                format_html(
+                    '{} <a href="{}">{}</a>',
+                    _("The enrolment of %(student)s for %(year)s is created.")
+                    % {"student": obj.student, "year": obj.campaign.school_year},
+                    admin_url("reinscription_enrolment_change", enrolment.pk),
+                    _("Check the enrolment"),
+                ),
+                messages.INFO,
+            )
+
+    @admin.display(description=_("version"), ordering="version")
+    def version_seen(self, reenrolment):
+        """The version, and in the list's form the one the validation action accepts."""
+        return format_html(
+            '{}<input type="hidden" name="seen_version_{}" value="{}">',
+            reenrolment.version,
+            reenrolment.pk,
+            reenrolment.version,
+        )
 
     @admin.display(description=_("family"), ordering="student__family__name")
     def family_link(self, reenrolment):
@@ -346,12 +415,7 @@ class ReenrolmentAdmin(SimpleHistoryAdmin):
 
     @admin.display(description=_("course preferences"))
     def preferences_display(self, reenrolment):
-        names = code_names()
-        items = [
-            (preference_label(key), preference_value_label(key, value, names))
-            for key, value in (reenrolment.preferences or {}).items()
-            if value not in ("", None, False)
-        ]
+        items = preference_items(reenrolment.preferences or {}, code_names(), skip=())
         if not items:
             return "—"
         return format_html_join(mark_safe("<br>"), "{} : {}", items)
@@ -368,19 +432,49 @@ class ReenrolmentAdmin(SimpleHistoryAdmin):
             return "—"
         # The template escapes every value typed by the family.
         return mark_safe(  # noqa: S308
-            render_to_string("reinscription/_recap.html", {"summary": snapshot.data})
+            render_to_string(
+                "reinscription/_recap.html",
+                {
+                    "summary": snapshot.data,
+                    "school_year": reenrolment.campaign.school_year,
+                    "conservatoire": Identity.current(),
+                },
+            )
         )
 
     @admin.action(
         description=pgettext_lazy("guide", "Validate the re-enrolment"), permissions=["change"]
     )
     def validate_selected(self, request, queryset):
-        validated, skipped = validate_reenrolments(queryset, request.user)
+        """Validate the selected rows as locked now, unless the family wrote a version other
+        than the one the list showed (those are left for the secretary to look at)."""
+        seen = seen_versions(request)
+        with transaction.atomic():
+            locked = dict(locked_for_validation(queryset).values_list("pk", "version"))
+            stale = [pk for pk, version in locked.items() if seen.get(pk, version) != version]
+            fresh = Reenrolment.objects.filter(pk__in=locked.keys() - set(stale))
+            validated, skipped, enrolled = validate_reenrolments(fresh, request.user)
+        if stale:
+            self.message_user(
+                request,
+                _(
+                    "Modified by the family since the list was shown, left as they were "
+                    "(reload the list to see them): %(count)d."
+                )
+                % {"count": len(stale)},
+                messages.WARNING,
+            )
         self.message_user(
             request,
             _("Re-enrolments validated: %(count)d.") % {"count": validated},
             messages.SUCCESS,
         )
+        if enrolled:
+            self.message_user(
+                request,
+                _("Enrolments created for the new school year: %(count)d.") % {"count": enrolled},
+                messages.INFO,
+            )
         if skipped:
             self.message_user(
                 request,
@@ -440,7 +534,13 @@ class WizardDraftAdmin(admin.ModelAdmin):
     list_filter = ["campaign"]
     search_fields = ["student__last_name", "student__first_name"]
     list_select_related = ["student", "campaign__school_year", "updated_by"]
-    readonly_fields = ["student", "campaign", "data", "updated_by", "updated_at"]
+    # Step 3's bank details are in ``sealed_steps`` (encrypted), never shown: ``data``
+    # holds the other steps; the IBAN typed appears masked.
+    readonly_fields = ["student", "campaign", "bank_account", "data", "updated_by", "updated_at"]
 
     def has_add_permission(self, request):
         return False
+
+    @admin.display(description=_("bank account typed (step 3)"))
+    def bank_account(self, obj):
+        return mask_iban(typed_iban(obj)) or "—"

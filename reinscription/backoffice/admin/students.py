@@ -1,12 +1,18 @@
 """Students' follow-up: every student of a campaign with their status (à faire, en cours…).
 
-From this list the secretariat sends the accesses and reminders.
+From this list the secretariat sends the accesses and reminders: the list filtered by
+a status has a "Relancer ces familles" button, a confirmation page, then the sending.
+``?status=outside`` lists the "hors base" students (:func:`.dashboard.outside_basis`).
 """
 
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.db.models import OuterRef, Prefetch, Subquery
+from django.core.exceptions import PermissionDenied
+from django.db.models import CharField, OuterRef, Prefetch, Subquery, Value
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +28,14 @@ from reinscription.models import Campaign, CampaignStudent, Enrolment, ReminderS
 from reinscription.rules import DisplayStatus
 
 from .links import admin_url
+
+# The confirmation page names this many families at most (it counts them all).
+REMIND_PREVIEW = 200
+
+
+def remind_list_url(query: str) -> str:
+    """The "Relancer ces familles" confirmation page for the list with ``query``."""
+    return f"{reverse('admin:reinscription_campaignstudent_remind')}?{query}"
 
 
 def selected_campaign(request) -> Campaign | None:
@@ -70,12 +84,12 @@ class CampaignStatusFilter(admin.SimpleListFilter):
     parameter_name = "status"
 
     def lookups(self, request, model_admin):
-        return dashboard.status_choices()
+        return [*dashboard.status_choices(), (dashboard.OUTSIDE, dashboard.OUTSIDE_LABEL)]
 
     def queryset(self, request, queryset):
         if self.value() in {status.value for status in DisplayStatus}:
             return queryset.filter(campaign_status=self.value())
-        return queryset
+        return queryset  # "hors base": get_queryset already chose those students
 
 
 @admin.register(CampaignStudent)
@@ -96,6 +110,7 @@ class CampaignStudentAdmin(admin.ModelAdmin):
     search_fields = ["last_name", "first_name", "family__name", "legacy_id"]
     actions = ["send_accesses", "send_reminders"]
     list_per_page = 100
+    change_list_template = "admin/reinscription/campaignstudent/change_list.html"
 
     def has_add_permission(self, request):
         return False
@@ -122,9 +137,14 @@ class CampaignStudentAdmin(admin.ModelAdmin):
             .order_by("-sent_at")
             .values("sent_at")[:1]
         )
+        if request.GET.get(CampaignStatusFilter.parameter_name) == dashboard.OUTSIDE:
+            students = dashboard.outside_basis(campaign, queryset).annotate(
+                campaign_status=Value(dashboard.OUTSIDE, output_field=CharField())
+            )
+        else:
+            students = dashboard.with_status(campaign, queryset)
         return (
-            dashboard.with_status(campaign, queryset)
-            .annotate(last_reminder_at=Subquery(last_reminder))
+            students.annotate(last_reminder_at=Subquery(last_reminder))
             .select_related("family")
             .prefetch_related(
                 Prefetch(
@@ -153,8 +173,9 @@ class CampaignStudentAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("status"), ordering="campaign_status")
     def status_display(self, student):
-        status = DisplayStatus(student.campaign_status)
-        return STATUS_LABELS[status]
+        if student.campaign_status == dashboard.OUTSIDE:
+            return dashboard.OUTSIDE_LABEL
+        return STATUS_LABELS[DisplayStatus(student.campaign_status)]
 
     @admin.display(description=_("courses this year"))
     def current_courses(self, student):
@@ -184,6 +205,74 @@ class CampaignStudentAdmin(admin.ModelAdmin):
         families = Family.objects.filter(students__in=queryset.values("pk"))
         queued, skipped = queue_access_emails(User.objects.filter(family__in=families))
         report_access_sending(self, request, queued, skipped)
+
+    # --- "Relancer ces familles": the families of the list, after a confirmation ----------
+
+    def get_urls(self):
+        return [
+            path(
+                "remind/",
+                self.admin_site.admin_view(self.remind_view),
+                name="reinscription_campaignstudent_remind",
+            ),
+        ] + super().get_urls()
+
+    def changelist_view(self, request, extra_context=None):
+        campaign = selected_campaign(request)
+        status = request.GET.get(CampaignStatusFilter.parameter_name)
+        remind_url = ""
+        if (
+            campaign is not None
+            and campaign.is_open()
+            and status in {s.value for s in dashboard.PENDING}
+            and self.has_remind_permission(request)
+        ):
+            remind_url = remind_list_url(request.GET.urlencode())
+        return super().changelist_view(request, {"remind_url": remind_url, **(extra_context or {})})
+
+    def remind_view(self, request):
+        """Confirm, then remind the families of the students listed (those with an answer
+        missing); the list's own filters (campaign, status, search) say who is listed."""
+        if not self.has_remind_permission(request):
+            raise PermissionDenied
+        campaign = selected_campaign(request)
+        list_url = admin_url("reinscription_campaignstudent_changelist")
+        list_url = f"{list_url}?{request.GET.urlencode()}"
+        if campaign is None or not campaign.is_open():
+            self.message_user(request, _("The campaign is not open."), messages.ERROR)
+            return HttpResponseRedirect(list_url)
+        listed = self.get_changelist_instance(request).get_queryset(request)
+        families = (
+            dashboard.families_without_answer(campaign)
+            .filter(students__in=listed.values("pk"))
+            .distinct()
+            .order_by("name", "pk")
+        )
+        if request.method == "POST":
+            sent = 0
+            for family in families:
+                if send_reminder(family, campaign, by=request.user, force=True):
+                    sent += 1
+            self.message_user(
+                request, _("Reminders queued: %(count)d.") % {"count": sent}, messages.SUCCESS
+            )
+            return HttpResponseRedirect(list_url)
+        shown = list(families[:REMIND_PREVIEW])
+        pending = dashboard.pending_students_by_family(campaign, [f.pk for f in shown])
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Remind these families"),
+            "opts": self.opts,
+            "campaign": campaign,
+            "count": families.count(),
+            "families": [
+                {"family": family, "students": [s for s, _status in pending.get(family.pk, [])]}
+                for family in shown
+            ],
+            "more": max(families.count() - len(shown), 0),
+            "list_url": list_url,
+        }
+        return TemplateResponse(request, "admin/reinscription/campaignstudent/remind.html", context)
 
     @admin.action(description=_("Send a reminder now"), permissions=["remind"])
     def send_reminders(self, request, queryset):

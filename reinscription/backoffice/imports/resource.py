@@ -4,10 +4,16 @@
 :func:`.parsing.parse_line`) into one :class:`Enrolment`, with its family,
 responsibles and student; :class:`LegacyImportAdminMixin` is the admin page
 (upload, preview, confirm); :func:`run_import` imports a file outside the admin.
+
+What was changed here since the last import is not overwritten: the preview
+lists each :class:`.conflicts.Conflict` with a "take the file's value" box,
+unticked (see :mod:`.conflicts`). A responsible's email changed by the import
+is told to the former address, as the account page does.
 """
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import HttpResponseRedirect
@@ -17,10 +23,13 @@ from django.utils.translation import gettext_lazy
 from import_export import resources
 from import_export.admin import ImportMixin
 from import_export.fields import Field
+from import_export.forms import ConfirmImportForm
 
+from accounts.emails import notify_email_changed
 from accounts.models import Family, Student, User
 from reinscription.models import Enrolment, EnrolmentCourse
 
+from .conflicts import IMPORT_REASON, Baseline, Conflict, comparable, conflict
 from .formats import IMPORT_FORMATS, load_dataset
 from .parsing import (
     COLUMNS,
@@ -43,6 +52,22 @@ def _apply(obj, values: dict) -> bool:
             setattr(obj, name, value)
             changed = True
     return changed
+
+
+def _save_imported(obj, changed: bool, values: dict) -> None:
+    """Save ``obj`` if ``changed`` (a history row marked "import"); record what the file
+    said of it in ``imported_values`` (without a history row when nothing else changed)."""
+    snapshot = {
+        **(obj.imported_values or {}),
+        **{name: comparable(name, value) for name, value in values.items()},
+    }
+    if changed or obj.pk is None:
+        obj.imported_values = snapshot
+        obj._change_reason = IMPORT_REASON
+        obj.save()
+    elif snapshot != obj.imported_values:
+        type(obj)._default_manager.filter(pk=obj.pk).update(imported_values=snapshot)
+        obj.imported_values = snapshot
 
 
 # --- The resource -------------------------------------------------------------------------------
@@ -81,8 +106,12 @@ class LegacyEnrolmentResource(resources.ModelResource):
         clean_model_instances = False
         name = gettext_lazy("Last year's families, students and courses")
 
-    def __init__(self, **kwargs):
+    def __init__(self, take_file=(), **kwargs):
         super().__init__(**kwargs)
+        # The tokens of the conflicts where staff chose the file's value.
+        self.take_file = set(take_file or ())
+        self.conflicts: dict[tuple, Conflict] = {}
+        self.row_number = 0
         self.catalogue: Catalogue | None = None
         self.unreadable = False
         self.line: ParsedLine | None = None
@@ -109,6 +138,7 @@ class LegacyEnrolmentResource(resources.ModelResource):
             return  # a blank line (or a file without its columns): skipped
         line = parse_line(row, self.catalogue)
         number = kwargs.get("row_number")
+        self.row_number = number or 0
         self._check_repeats(line, number)
         self.line = line
 
@@ -164,8 +194,7 @@ class LegacyEnrolmentResource(resources.ModelResource):
         if family is None:
             family = Family(legacy_id=line.family_key)
             line.changed = True
-        if _apply(family, line.family_values) or family.pk is None:
-            family.save()
+        if self._merge(family, line.family_values, "family", line.family_key, family.name):
             line.changed = True
         line.family = family
 
@@ -182,8 +211,8 @@ class LegacyEnrolmentResource(resources.ModelResource):
         errors.raise_if_any()
         if student is None:
             student = Student(legacy_id=line.student_key, family=family)
-        if _apply(student, line.student_values) or student.pk is None:
-            student.save()
+        owner = student.full_name if student.pk else ""
+        if self._merge(student, line.student_values, "student", line.student_key, owner):
             line.changed = True
         line.student = student
 
@@ -213,20 +242,55 @@ class LegacyEnrolmentResource(resources.ModelResource):
                     _("This identifier belongs to another family or to a staff member."),
                 )
                 return
-        elif responsible.values.get("email"):
-            user = (
-                family.responsibles.filter(email__iexact=responsible.values["email"])
-                .order_by("pk")
-                .first()
-                if family.pk
-                else None
-            )
+        elif responsible.values.get("email") and family.pk:
+            user = self._responsible_by_email(family, responsible.values["email"])
         if user is None:
             user = User(family=family, username=responsible.identifier)
             user.set_unusable_password()
-        if _apply(user, responsible.values) or user.pk is None:
-            user.save()
+        old_email = user.email
+        owner = (user.get_full_name() or user.username) if user.pk else ""
+        if self._merge(user, responsible.values, "responsible", str(user.pk), owner):
             line.changed = True
+            if old_email:
+                notify_email_changed(user, old_email)
+
+    @staticmethod
+    def _responsible_by_email(family, email: str) -> User | None:
+        """The family's responsible with this email now, else the one the last import
+        knew by it (a family may have changed it since)."""
+        responsibles = list(family.responsibles.order_by("pk"))
+        email = comparable("email", email)
+        for known in (
+            lambda user: comparable("email", user.email),
+            lambda user: Baseline(user).value("email"),
+        ):
+            for user in responsibles:
+                if known(user) == email:
+                    return user
+        return None
+
+    def _merge(self, obj, values: dict, kind: str, key: str, owner: str) -> bool:
+        """Set on ``obj`` the file's ``values`` that differ, except the conflicts staff did not
+        choose to take from the file; save it. Return whether ``obj`` changed."""
+        baseline = Baseline(obj)
+        is_new = obj.pk is None
+        changed = False
+        for name, value in values.items():
+            if comparable(name, getattr(obj, name)) == comparable(name, value):
+                continue
+            if baseline.changed_here(name):
+                found = conflict(self.row_number, kind, key, owner, obj, name, value)
+                self.conflicts.setdefault((kind, key, name), found)
+                if found.token not in self.take_file:
+                    continue
+            setattr(obj, name, value)
+            changed = True
+        _save_imported(obj, changed, values)
+        return changed or is_new
+
+    def after_import(self, dataset, result, **kwargs):
+        super().after_import(dataset, result, **kwargs)
+        result.conflicts = sorted(self.conflicts.values(), key=lambda c: c.line)
 
     def skip_row(self, instance, original, row, import_validation_errors=None):
         if import_validation_errors:
@@ -292,9 +356,12 @@ class LegacyEnrolmentResource(resources.ModelResource):
 # --- Outside the admin -------------------------------------------------------------------------
 
 
-def run_import(data: bytes, filename: str, *, dry_run: bool, user=None):
-    """Import a file outside the admin (tests, shell): all or nothing."""
-    resource = LegacyEnrolmentResource()
+def run_import(data: bytes, filename: str, *, dry_run: bool, user=None, take_file=()):
+    """Import a file outside the admin (tests, shell): all or nothing.
+
+    ``take_file``: the tokens of the conflicts to resolve with the file's value.
+    """
+    resource = LegacyEnrolmentResource(take_file=take_file)
     dataset = load_dataset(data, filename)
     return resource.import_data(
         dataset,
@@ -331,10 +398,27 @@ def result_messages(result) -> list[str]:
 # --- The admin page -------------------------------------------------------------------------------
 
 
+class TokensField(forms.Field):
+    """The ticked "take the file's value" boxes of the preview: a list of tokens."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value):
+        return [str(token) for token in value or [] if token]
+
+
+class LegacyConfirmImportForm(ConfirmImportForm):
+    """The confirmation, with the conflicts whose file value staff chose (rendered by the
+    preview's table, next to each conflict, not by the form)."""
+
+    take_file = TokensField(required=False)
+
+
 class LegacyImportAdminMixin(ImportMixin):
     """The "Importer" button of the enrolments list: upload, preview, confirm."""
 
     resource_classes = [LegacyEnrolmentResource]
+    confirm_form_class = LegacyConfirmImportForm
     import_formats = IMPORT_FORMATS
     import_template_name = "admin/reinscription/import.html"
     import_error_display = ("message",)
@@ -351,6 +435,13 @@ class LegacyImportAdminMixin(ImportMixin):
 
     def has_import_permission(self, request):
         return request.user.has_perms(self.IMPORT_PERMISSIONS)
+
+    def get_import_resource_kwargs(self, request, **kwargs):
+        kwargs = super().get_import_resource_kwargs(request, **kwargs)
+        form = kwargs.get("form")
+        if isinstance(form, LegacyConfirmImportForm):
+            kwargs["take_file"] = form.cleaned_data.get("take_file", [])
+        return kwargs
 
     def get_import_data_kwargs(self, **kwargs):
         kwargs = super().get_import_data_kwargs(**kwargs)

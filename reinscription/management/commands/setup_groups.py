@@ -25,7 +25,8 @@ SECRETARIAT_PERMISSIONS = [
     "accounts.view_passwordresetrequest",
     # The campaign, the catalogue, last year's enrolments (and their import).
     "reinscription.view_campaign",
-    "reinscription.change_campaign",
+    "reinscription.add_campaign",  # "Préparer la campagne suivante"
+    "reinscription.change_campaign",  # its dates, rules text; publication
     "reinscription.view_course",
     "reinscription.add_course",
     "reinscription.change_course",
@@ -68,7 +69,11 @@ SECRETARIAT_PERMISSIONS = [
     "billing.change_mandate",
     # Emails sent to families.
     "conservatoire.view_outboxemail",
+    # The year's dates and counts the families are told; the conservatoire's identity.
     "conservatoire.view_schoolyear",
+    "conservatoire.change_schoolyear",
+    "conservatoire.view_identity",
+    "conservatoire.change_identity",
 ]
 
 

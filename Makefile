@@ -6,18 +6,22 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench install check-system migrate seed messages lint format worker clean
+.PHONY: run test bench bench-cluster install check-system migrate seed messages lint format worker clean
 
 # The settings leave DEBUG off unless asked (production's safe default). The local
 # targets ask for it: runserver serves the static files and the plain static storage
 # needs no collectstatic (PDFs, emails). A DEBUG or ALLOWED_HOSTS already set wins.
 run seed bench worker: export DEBUG ?= 1
 run: export ALLOWED_HOSTS ?= $(HOST),127.0.0.1,localhost,[::1]
+# The emails' links go to the address served (`make run PORT=8001`); a PORTAL_URL
+# already set (a proxy's public address) wins.
+run: export PORTAL_URL ?= http://$(HOST):$(PORT)
 
 run: install migrate ## Install, migrate, load the demo and serve http://127.0.0.1:8000
 	$(BIN)/python manage.py setup_groups
 	$(BIN)/python manage.py seed_demo
 	@echo "Portal: http://$(HOST):$(PORT)/   Admin: http://$(HOST):$(PORT)/gestion/  (logins above)"
+	@echo "Links in the emails: $(PORTAL_URL)"
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install ## Install and run the whole suite
@@ -27,6 +31,15 @@ test: install ## Install and run the whole suite
 
 bench: install migrate ## Print the benchmark figures (see README)
 	$(BIN)/python -m bench
+
+# Scale-out (README, "Scaling"): two gunicorn instances behind HAProxy, one Celery
+# worker, PostgreSQL + Redis (the machine's, unless DATABASE_URL / CELERY_BROKER_URL
+# say otherwise: the bench uses its own database and Redis db number), S3 by moto.
+bench-cluster: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/conservatoire
+bench-cluster: export CELERY_BROKER_URL ?= redis://127.0.0.1:6379/0
+bench-cluster: install ## Two web instances behind HAProxy: a family's journey across them
+	@command -v haproxy >/dev/null || { echo "haproxy is missing: sudo apt-get install -y --no-install-recommends haproxy"; exit 1; }
+	$(BIN)/python -m bench.cluster
 
 install: $(STAMP) check-system
 

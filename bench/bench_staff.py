@@ -129,6 +129,7 @@ def configure_broker() -> None:
     app.conf.broker_transport_options = {
         "data_folder_in": str(BROKER),
         "data_folder_out": str(BROKER),
+        "control_folder": str(BROKER / "control"),  # kombu's default is ./control
         "store_processed": False,
         "polling_interval": 0.1,
     }

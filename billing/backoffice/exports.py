@@ -1,6 +1,7 @@
 """Staff exports: a month's direct debits (a recorded batch, its CSV and SEPA
-pain.008.001.08 files), the invoices of one-off payers and of debits moved to a
-single payment (CSV with their PayFiP reference), and the tariff grid (CSV).
+pain.008.001.08 files, the latter built by :mod:`.sepa_xml`), the invoices of
+one-off payers and of debits moved to a single payment (CSV with their PayFiP
+reference), and the tariff grid (CSV).
 
 Money leaves the building with a record first: exporting a month records a
 :class:`~billing.models.CollectionBatch` and its :class:`~billing.models.DebitLine`
@@ -18,19 +19,14 @@ a BOM, ``;`` separators, every formula-like cell escaped).
 from __future__ import annotations
 
 import datetime
-import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
-from xml.etree import ElementTree
 
-import sepaxml
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
-from sepaxml import SepaDD
 
 from conservatoire.models import SchoolYear
 from conservatoire.spreadsheets import csv_bytes
@@ -51,12 +47,9 @@ from ..models import (
 from ..rules.schedule import PaymentCalendar, debit_dates, invoice_date, next_debit
 from ..rules.sepa import HOLDER_MAX_LENGTH, payfip_reference, same_bank
 from .imports import grid_rows
+from .sepa_xml import SEPA_SCHEMA, batch_sepa_xml
 
-SEPA_SCHEMA = "pain.008.001.08"
-SEPA_NAMESPACE = f"urn:iso:std:iso:20022:tech:xsd:{SEPA_SCHEMA}"
 PRENOTIFICATION_DAYS = 14
-# "Same mandate, new debtor agent": the code of an amendment to another bank (EPC).
-NEW_DEBTOR_AGENT = "SMNDA"
 
 
 class NothingToExport(ValueError):
@@ -334,96 +327,6 @@ def batch_csv(lines: Sequence[DebitLine]) -> bytes:
         for line in lines
     ]
     return csv_bytes(header, rows)
-
-
-def batch_sepa_xml(batch: CollectionBatch, lines: Sequence[DebitLine]) -> bytes:
-    """The SEPA direct-debit file (pain.008.001.08) of the batch's ``lines``, all collected
-    on the batch's date, with its message id and creation time; validated against
-    the schema (an invalid file raises and nothing is recorded)."""
-    cred = creditor()
-    config = {
-        "name": cred.name,
-        "IBAN": cred.iban,
-        "BIC": cred.bic,
-        "batch": True,
-        "creditor_id": cred.ics,
-        "currency": "EUR",
-    }
-    document = SepaDD(config, schema=batch.schema, clean=True)
-    for line in lines:
-        payment = {
-            "name": line.holder,
-            "IBAN": line.iban,
-            "amount": int(line.amount * 100),
-            "type": line.sequence_type,
-            "collection_date": line.collection_date,
-            "mandate_id": line.rum,
-            "mandate_date": line.mandate_signed_on,
-            "description": line.description,
-            "endtoend_id": line.end_to_end_id,
-        }
-        if line.bic:
-            payment["BIC"] = line.bic
-        document.add_payment(payment)
-    root = ElementTree.fromstring(document.export(validate=False))  # noqa: S314 (built above)
-    header = root.find(_path("CstmrDrctDbtInitn", "GrpHdr"))
-    header.find(_path("MsgId")).text = batch.message_id
-    header.find(_path("CreDtTm")).text = timezone.localtime(batch.created_at).strftime(
-        "%Y-%m-%dT%H:%M:%S"
-    )
-    amended = {line.end_to_end_id: line for line in lines if line.original_rum}
-    for transaction_node in root.iter(_tag("DrctDbtTxInf")):
-        line = amended.get(transaction_node.findtext(_path("PmtId", "EndToEndId")))
-        if line is not None:
-            _add_amendment(transaction_node.find(_path("DrctDbtTx", "MndtRltdInf")), line)
-    ElementTree.indent(root)
-    # The default namespace, unprefixed, as sepaxml registers it (``default_namespace=``
-    # refuses the unqualified ``Ccy`` attribute).
-    ElementTree.register_namespace("", SEPA_NAMESPACE)
-    xml = b'<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(
-        root, encoding="unicode"
-    ).encode("utf-8")
-    _xml_schema(batch.schema).validate(xml.decode("utf-8"))  # raises on any error
-    return xml
-
-
-@functools.cache
-def _xml_schema(name: str):
-    """The XSD shipped with sepaxml, compiled once per process."""
-    import xmlschema  # imported late, as sepaxml does (it patches ElementTree)
-
-    return xmlschema.XMLSchema(str(Path(sepaxml.__file__).parent / "schemas" / f"{name}.xsd"))
-
-
-def _add_amendment(mandate_node: ElementTree.Element, line: DebitLine) -> None:
-    """``<AmdmntInd>true</AmdmntInd>`` and what changed (sepaxml does not write them):
-    the original RUM, and the original account within the same bank or ``SMNDA``
-    for another bank (whose debit is then a FRST)."""
-    position = list(mandate_node).index(mandate_node.find(_path("DtOfSgntr"))) + 1
-    indicator = ElementTree.Element(_tag("AmdmntInd"))
-    indicator.text = "true"
-    details = ElementTree.Element(_tag("AmdmntInfDtls"))
-    if line.original_rum != line.rum:
-        ElementTree.SubElement(details, _tag("OrgnlMndtId")).text = line.original_rum
-    if line.original_iban and same_bank(line.original_iban, line.iban):
-        account = ElementTree.SubElement(details, _tag("OrgnlDbtrAcct"))
-        identification = ElementTree.SubElement(account, _tag("Id"))
-        ElementTree.SubElement(identification, _tag("IBAN")).text = line.original_iban
-    elif line.original_iban != line.iban:
-        agent = ElementTree.SubElement(details, _tag("OrgnlDbtrAgt"))
-        institution = ElementTree.SubElement(agent, _tag("FinInstnId"))
-        other = ElementTree.SubElement(institution, _tag("Othr"))
-        ElementTree.SubElement(other, _tag("Id")).text = NEW_DEBTOR_AGENT
-    mandate_node.insert(position, indicator)
-    mandate_node.insert(position + 1, details)
-
-
-def _tag(name: str) -> str:
-    return f"{{{SEPA_NAMESPACE}}}{name}"
-
-
-def _path(*names: str) -> str:
-    return "/".join(_tag(name) for name in names)
 
 
 # --- One-off payers' invoices ------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """What step 6 shows around its fields: the student's courses and formula, in words.
 
 The fields themselves come from the catalogue (:func:`..rules.course_questions`,
-built into :class:`..forms.CoursesForm`); this gives the page the courses followed
+built into :class:`.courses_form.CoursesForm`); this gives the page the courses followed
 this year and the formula next year by name, and the texts of the guide that go
 with the questions asked.
 """

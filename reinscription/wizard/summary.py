@@ -14,10 +14,10 @@ from accounts.models import SchoolLevel, Student
 from billing.models import PaymentMode
 from billing.rules.sepa import mask_iban
 
-from .. import services
-from ..forms import CoursesForm, course_preferences
+from .. import services, submission
 from ..models import Campaign
 from ..rules import CatalogueCourse, StepQuestion, course_questions, next_formula
+from .courses_form import CoursesForm, course_preferences
 
 # The steps whose answers the summary reads.
 SUMMARY_STEPS = ("choix", "coordonnees", "reglement", "autorisations", "cours")
@@ -146,7 +146,7 @@ def build_summary(
                 "outing_authorisation": authorisations.get("outing_authorisation"),
             },
             "comments": courses.get("comments", ""),
-            "estimate": services.estimate_data(result),
+            "estimate": submission.estimate_data(result),
         }
     )
     summary["_estimate"] = result
@@ -177,3 +177,25 @@ def summary_total(summary: dict) -> Decimal | None:
 def public_summary(summary: dict) -> dict:
     """The summary without its server-only keys: what a snapshot stores."""
     return {key: value for key, value in summary.items() if not key.startswith("_")}
+
+
+class CleanedSteps(Mapping):
+    """The wizard's steps as ``step -> cleaned_data``, each validated only when read.
+
+    A declined re-enrolment's summary reads only the first step: the others are
+    neither built nor revalidated.
+    """
+
+    def __init__(self, wizard):
+        self.wizard = wizard
+
+    def __getitem__(self, step):
+        if step not in SUMMARY_STEPS:
+            raise KeyError(step)
+        return self.wizard.get_cleaned_data_for_step(step)
+
+    def __iter__(self):
+        return iter(SUMMARY_STEPS)
+
+    def __len__(self):
+        return len(SUMMARY_STEPS)

@@ -12,21 +12,14 @@ with three changes to django-formtools' defaults:
   kept unless the answer was recorded (or someone else's was): a closed
   campaign, a total that changed, or details changed elsewhere too leave it.
 
-Step 2 (the family's details) is kept true to the database: the draft records
-the values the step was built with (``DETAILS_INITIAL``); a field the family left
-as shown follows the stored value (a co-parent, the account page or an import
-may change it meanwhile), and a field changed on both sides is shown with both
-values for the family to choose (``DETAILS_CONFLICTS``). Validation decides it
-again under the family's lock (``services.submit_reenrolment``).
+Step 2 (the family's details) is kept true to the database (:mod:`.details`);
+step 5 stores its files at once, never in the draft (:mod:`.documents`).
 
 What the recap shows is computed by :func:`.summary.build_summary`; each of its
 sections links to its step (``?retour=recapitulatif``: once saved, back to the recap).
 A family that declines has a path of two steps: the choice (with its reason), then
 the last step as a confirmation, with no rules to accept and no total.
 """
-
-from collections.abc import Mapping
-from functools import cached_property
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
@@ -45,15 +38,16 @@ from formtools.wizard.views import NamedUrlWizardView, StepsHelper, WizardView
 
 from accounts.models import Student
 from billing.models import FamilyBilling
-from documents import services as documents
-from documents.rules import StudentFacts
-from documents.uploads import oversized_files, size_limited_uploads
+from documents.uploads import size_limited_uploads
 
-from .. import forms, services
+from .. import forms, services, submission
 from ..models import Reenrolment, WizardDraft
 from .courses import courses_context
+from .courses_form import CoursesForm, course_initial
+from .details import DETAILS_CONFLICTS, DETAILS_INITIAL, DETAILS_STEP, DetailsStepMixin
+from .documents import DOCUMENTS_STEP, DocumentsStepMixin
 from .storage import DraftStorage
-from .summary import SUMMARY_STEPS, SummaryFacts, build_summary, public_summary, summary_total
+from .summary import CleanedSteps, SummaryFacts, build_summary, public_summary, summary_total
 
 STEPS = [
     ("choix", forms.ChoiceForm),
@@ -61,16 +55,10 @@ STEPS = [
     ("reglement", forms.PaymentForm),
     ("autorisations", forms.AuthorisationsForm),
     ("documents", forms.DocumentsForm),
-    ("cours", forms.CoursesForm),
+    ("cours", CoursesForm),
     ("recapitulatif", forms.RecapForm),
 ]
 STEP_NAMES = [name for name, _form in STEPS]
-DETAILS_STEP = "coordonnees"
-DOCUMENTS_STEP = "documents"
-# Keys of the draft's extra data: step 2's values as the family was shown them, and
-# the fields changed both by the family and elsewhere, waiting for the family's choice.
-DETAILS_INITIAL = "details_initial"
-DETAILS_CONFLICTS = "details_conflicts"
 STEP_TITLES = {
     "choix": gettext_noop("Choice"),
     "coordonnees": gettext_noop("Responsible and student"),
@@ -93,7 +81,7 @@ def wants_reenrol(wizard) -> bool:
     return data.get("decision") != "decline"
 
 
-class ReenrolmentWizard(NamedUrlWizardView):
+class ReenrolmentWizard(DetailsStepMixin, DocumentsStepMixin, NamedUrlWizardView):
     form_list = STEPS
     condition_dict = {name: wants_reenrol for name in STEP_NAMES[1:-1]}
     template_name = "reinscription/wizard.html"
@@ -252,22 +240,6 @@ class ReenrolmentWizard(NamedUrlWizardView):
             return refused
         return WizardView.post(self, request, *args, **kwargs)
 
-    def send_documents(self):
-        """Store the files chosen at step 5 now, through ``documents`` (never in the draft).
-
-        Return ``None`` when every file was accepted (the step goes on), else the step
-        again (200), each refused file named by its row; the files accepted beside it
-        stay stored, and nothing typed in other steps is touched.
-        """
-        self.storage.current_step = DOCUMENTS_STEP
-        form = self.get_form(data=self.request.POST, files=self.request.FILES)
-        form.is_valid()  # every field is optional: what matters is what save() refuses
-        form.save(self.family, self.request.user, oversized_files(self.request))
-        for message in form.received_messages():
-            messages.success(self.request, message)
-        self.__dict__.pop("_requested_documents", None)  # the table as it is now
-        return self.render(form) if form.errors else None
-
     # --- Forms -----------------------------------------------------------------
 
     def get_form_kwargs(self, step=None):
@@ -297,20 +269,7 @@ class ReenrolmentWizard(NamedUrlWizardView):
         if step == "recapitulatif":
             return {"shown_total": summary_total(self.summary())}
         if step == DETAILS_STEP:
-            initial = {
-                "address": self.family.address,
-                "postal_code": self.family.postal_code,
-                "city": self.family.city,
-                "school_level": self.student.school_level,
-                "school_name": self.student.school_name,
-                "emergency_contact_name": self.student.emergency_contact_name,
-                "emergency_contact_phone": self.student.emergency_contact_phone,
-                "emergency_contact_relation": self.student.emergency_contact_relation,
-            }
-            for responsible in self.responsibles:
-                initial[f"responsible_{responsible.pk}_email"] = responsible.email
-                initial[f"responsible_{responsible.pk}_mobile"] = responsible.mobile
-            return initial
+            return self.details_initial()
         if step == "reglement":
             bill = self.billing_preference
             initial = {}  # nothing ticked in advance (the QF box neither)
@@ -325,7 +284,7 @@ class ReenrolmentWizard(NamedUrlWizardView):
             }
         if step == "cours" and self.reenrolment:
             return {
-                **forms.course_initial(self.reenrolment.preferences or {}),
+                **course_initial(self.reenrolment.preferences or {}),
                 "comments": self.reenrolment.comments,
             }
         if step == "choix" and self.reenrolment:
@@ -333,10 +292,6 @@ class ReenrolmentWizard(NamedUrlWizardView):
                 "decision": self.reenrolment.decision,
                 "decline_reason": self.reenrolment.decline_reason,
             }
-        return {}
-
-    def process_step_files(self, form):
-        """No file lives in the draft: step 5 stored them already (:meth:`send_documents`)."""
         return {}
 
     def process_step(self, form):
@@ -358,90 +313,6 @@ class ReenrolmentWizard(NamedUrlWizardView):
             # The recap (or a step left incomplete): the recap revalidates every step.
             return redirect(self.get_step_url(self.first_incomplete_step()))
         return super().render_next_step(form, **kwargs)
-
-    # --- Step 2 against the stored values ------------------------------------------
-
-    @cached_property
-    def current_details(self) -> dict[str, str]:
-        return services.current_details(self.family, self.responsibles, self.student)
-
-    def prepare_details(self) -> None:
-        """Before showing step 2: record the values it is built with, if the family
-        has not answered it yet, else bring its answer up to date."""
-        if self.storage.get_step_data(DETAILS_STEP) is None:
-            self.storage.extra_data[DETAILS_INITIAL] = dict(self.current_details)
-        else:
-            self.reconcile_details()
-
-    def reconcile_details(self) -> dict:
-        """Bring the draft's step 2 up to date with the values stored now; return the
-        fields changed both by the family and elsewhere (kept in the draft, for step 2
-        to ask which value to keep).
-
-        A field the family left as shown takes the value stored since, in the draft
-        too (so step 2 shows it when reopened). A draft begun before the initial values
-        were recorded is left as it is (validation writes what it holds, as it did).
-        """
-        extra = self.storage.extra_data
-        data = self.storage.get_step_data(DETAILS_STEP)
-        initial = extra.get(DETAILS_INITIAL)
-        if data is None or initial is None or DETAILS_STEP not in self.get_form_list():
-            return {}
-        prefix = self.get_form_prefix(DETAILS_STEP)
-        form = forms.DetailsForm(
-            data=data, prefix=prefix, responsibles=self.responsibles, student=self.student
-        )
-        form.is_valid()  # the fields that validate are in cleaned_data
-        outcome = services.reconcile_details(form.cleaned_data, initial, self.current_details)
-        if outcome.refreshed:
-            data = data.copy()
-            for name, value in outcome.refreshed.items():
-                data[f"{prefix}-{name}"] = value
-                initial[name] = value
-            self.storage.set_step_data(DETAILS_STEP, data)
-        self.set_details_conflicts(outcome.conflicts)
-        return outcome.conflicts
-
-    def set_details_conflicts(self, conflicts: dict) -> None:
-        extra = self.storage.extra_data
-        if conflicts == extra.get(DETAILS_CONFLICTS, {}):
-            return
-        if conflicts:
-            extra[DETAILS_CONFLICTS] = conflicts
-        else:
-            extra.pop(DETAILS_CONFLICTS, None)
-        self.storage.revision += 1  # step 2's form (so its cleaned data) changes
-
-    def record_details(self, form, data):
-        """When step 2 is stored: keep the values it was built with (once per draft),
-        and settle the conflicts the family chose for (the draft then holds the value
-        chosen, measured against the value saved since)."""
-        initial = self.storage.extra_data.setdefault(DETAILS_INITIAL, {})
-        choices = {forms.keep_field(name) for name in form.conflicts}
-        for name in form.fields:
-            if name not in choices:
-                initial.setdefault(name, services.detail_text(name, form[name].initial))
-        if not form.conflicts:
-            return data
-        data = data.copy()
-        for name, conflict in form.conflicts.items():
-            initial[name] = conflict["stored"]
-            if form.cleaned_data.get(forms.keep_field(name)) == forms.KEEP_STORED:
-                data[form.add_prefix(name)] = conflict["stored"]
-            data.pop(form.add_prefix(forms.keep_field(name)), None)
-        self.storage.extra_data.pop(DETAILS_CONFLICTS, None)
-        return data
-
-    def back_to_details(self):
-        messages.warning(
-            self.request,
-            _(
-                "Some of your details were changed elsewhere (by the other responsible, on "
-                "the account page or by the conservatoire) since you began: for each one, "
-                "choose the value to keep."
-            ),
-        )
-        return redirect(self.get_step_url(DETAILS_STEP))
 
     # --- Cached facts for this request -------------------------------------------
 
@@ -505,23 +376,6 @@ class ReenrolmentWizard(NamedUrlWizardView):
             context.update(courses_context(self.facts))
         return context
 
-    def requested_documents(self):
-        """Step 5's table: this student's documents and the family's (once per request)."""
-        if "_requested_documents" not in self.__dict__:
-            self._requested_documents = self._load_requested_documents()
-        return self._requested_documents
-
-    def _load_requested_documents(self):
-        payment = self.get_cleaned_data_for_step("reglement") or {}
-        facts = services.family_facts(self.family, payment)
-        student_facts = StudentFacts(
-            disciplines=services.student_disciplines(self.enrolment),
-            is_adult=self.student.is_adult_learner,
-        )
-        return documents.requested_documents(
-            self.family, self.campaign.school_year, facts, [(self.student, student_facts)]
-        )
-
     def summary(self) -> dict:
         """Everything the recap shows, recomputed from the steps (never from the client)."""
         if not hasattr(self, "_summary"):
@@ -554,7 +408,7 @@ class ReenrolmentWizard(NamedUrlWizardView):
 
     def done(self, form_list, form_dict=None, **kwargs):
         answers = {step: form.cleaned_data for step, form in form_dict.items()}
-        result = services.submit_reenrolment(
+        result = submission.submit_reenrolment(
             student=self.student,
             campaign=self.campaign,
             user=self.request.user,
@@ -618,28 +472,6 @@ class ReenrolmentWizard(NamedUrlWizardView):
             ),
         )
         return self.render(form)
-
-
-class CleanedSteps(Mapping):
-    """The wizard's steps as ``step -> cleaned_data``, each validated only when read.
-
-    A declined re-enrolment's summary reads only the first step: the others are
-    neither built nor revalidated.
-    """
-
-    def __init__(self, wizard: ReenrolmentWizard):
-        self.wizard = wizard
-
-    def __getitem__(self, step):
-        if step not in SUMMARY_STEPS:
-            raise KeyError(step)
-        return self.wizard.get_cleaned_data_for_step(step)
-
-    def __iter__(self):
-        return iter(SUMMARY_STEPS)
-
-    def __len__(self):
-        return len(SUMMARY_STEPS)
 
 
 def _yes_no(value):

@@ -95,7 +95,9 @@ def test_a_family_journey_alternates_between_instances_and_completes(cluster):
     assert emails.get("sent") == 3, emails
     state = cluster.state()
     assert state["reenrolled"] == 3
-    assert state["recap_pdfs_in_s3"] == 3 and state["recap_pdfs_are_pdf"]
+    # Every recap is in the bucket. A recap is stored once per state it shows (what is
+    # left to do covers the whole family: a sibling answered later gives a new file).
+    assert state["recap_pdfs_in_s3"] >= 3 and state["recap_pdfs_are_pdf"]
     assert state["uploads_in_db"] == state["uploads_in_s3"] == FAMILIES
     assert state["sessions"] >= FAMILIES  # sessions are rows, read by both instances
     assert state["drafts"] == 0  # deleted at validation, whichever instance validated

@@ -12,7 +12,6 @@ from billing.demo import ensure_demo_grid
 from billing.models import Formula
 from conservatoire.models import SchoolYear
 from documents.demo import ensure_demo_document_types
-from reinscription import forms
 from reinscription.models import (
     Campaign,
     Course,
@@ -23,6 +22,7 @@ from reinscription.models import (
     Weekday,
 )
 from reinscription.rules import ENSEMBLE_KIND, INSTRUMENT_KIND, Question
+from reinscription.wizard import courses_form
 from reinscription.wizard.summary import SummaryFacts
 from tests.reinscription.conftest import step_url, student_named
 
@@ -192,12 +192,12 @@ def test_an_answer_reopened_after_validation_shows_the_same_choices(demo, client
     wizard(lea).complete(courses={"day_fm1c2": "saturday", "ensemble": "orchestre"})
     preferences = Reenrolment.objects.get(student=lea).preferences
 
-    initial = forms.course_initial(preferences)
+    initial = courses_form.course_initial(preferences)
 
     assert initial == {"day_fm1c2": "saturday", "ensemble": "orchestre"}
     facts = SummaryFacts(lea, demo)
     cleaned = {**initial, "comments": ""}
-    stored = forms.course_preferences(cleaned, facts.questions)
+    stored = courses_form.course_preferences(cleaned, facts.questions)
     assert stored == {k: v for k, v in preferences.items() if k != "formula"}
 
 

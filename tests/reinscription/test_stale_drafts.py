@@ -12,7 +12,7 @@ from django.test import Client
 
 from accounts.models import Family, Student, User
 from conservatoire.models import OutboxEmail
-from reinscription import services
+from reinscription import services, submission
 from reinscription.models import Campaign, Reenrolment, WizardDraft
 from tests.reinscription.conftest import WizardDriver, step_url, student_named
 
@@ -201,7 +201,7 @@ def test_a_detail_changed_only_by_the_family_is_written(claire):
 
 def submit(student, details, initial, **extra):
     campaign = Campaign.objects.get()
-    return services.submit_reenrolment(
+    return submission.submit_reenrolment(
         student=student,
         campaign=campaign,
         user=student.family.responsibles.order_by("pk").first(),

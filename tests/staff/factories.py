@@ -1,13 +1,13 @@
-"""Re-enrolments as the wizard writes them, through ``services.submit_reenrolment``."""
+"""Re-enrolments as the wizard writes them, through ``submission.submit_reenrolment``."""
 
 from __future__ import annotations
 
 from accounts.models import Student, User
 from billing.models import PaymentMode
-from reinscription import services
-from reinscription.forms import course_preferences
+from reinscription import services, submission
 from reinscription.labels import preference_items
 from reinscription.models import Campaign, Course, Reenrolment
+from reinscription.wizard.courses_form import course_preferences
 from reinscription.wizard.summary import SummaryFacts
 
 
@@ -113,11 +113,11 @@ def submit(
                 },
                 "authorisations": answers["autorisations"],
                 "comments": comments,
-                "estimate": services.estimate_data(result),
+                "estimate": submission.estimate_data(result),
             }
         )
     existing = Reenrolment.objects.filter(student=student, campaign=campaign).first()
-    result = services.submit_reenrolment(
+    result = submission.submit_reenrolment(
         student=student,
         campaign=campaign,
         user=user,

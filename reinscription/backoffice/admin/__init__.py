@@ -4,4 +4,4 @@ Importing this package registers every model admin of the app; Django's admin
 autodiscovery reaches it through ``reinscription/admin.py``.
 """
 
-from . import campaign, catalogue, jobs, reenrolments, students  # noqa: F401
+from . import campaign, catalogue, drafts, jobs, reenrolments, students  # noqa: F401

@@ -2,18 +2,17 @@
 
 Validate ("validé par le conservatoire"), internal note, final amount (billing),
 recap PDF, ZIP of a selection (≤ ``SYNC_ZIP_LIMIT`` at once, more by a task),
-planning exports of a selection. Drafts of the guide are listed read-only.
+planning exports of a selection. Drafts of the guide: :mod:`.drafts`.
 """
 
 from __future__ import annotations
 
 import tempfile
 
-from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import OuterRef, Subquery
 from django.http import FileResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
@@ -26,21 +25,13 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from billing.models import FamilyBilling, PaymentMode
-from billing.rules.sepa import mask_iban
 from conservatoire.models import Identity
 from conservatoire.money import format_euros
-from reinscription.backoffice import dashboard, exports
+from reinscription.backoffice import exports
 from reinscription.backoffice.tasks import start_recap_export
 from reinscription.backoffice.validation import enrol_from_reenrolment, validate_reenrolments
-from reinscription.labels import PREFERENCES, code_names, preference_items
-from reinscription.models import (
-    Campaign,
-    Course,
-    EnrolmentCourse,
-    Reenrolment,
-    ReenrolmentSnapshot,
-    WizardDraft,
-)
+from reinscription.labels import code_names, preference_items
+from reinscription.models import Campaign, Reenrolment
 from reinscription.recap import (
     latest_snapshot,
     pdf_response,
@@ -48,149 +39,17 @@ from reinscription.recap import (
     write_recaps_zip,
     zip_filename,
 )
-from reinscription.wizard.storage import typed_iban
 
 from .links import admin_url
-
-SYNC_ZIP_LIMIT = 50
-
-
-class PreferenceFilter(admin.SimpleListFilter):
-    """A course preference of step 6 (``?pref=ensemble:orchestre``, ``?pref=day.fm1c3:thursday``,
-    see ``dashboard.q_preference``), re-enrolled students only."""
-
-    title = _("course preference")
-    parameter_name = "pref"
-
-    def lookups(self, request, model_admin):
-        items = []
-        for key, (label, choices) in PREFERENCES.items():
-            if key == "administrative":
-                items.append(("administrative:True", label))
-                continue
-            items += [(f"{key}:{value}", f"{label} — {text}") for value, text in choices.items()]
-        ensembles = Course.objects.filter(kind=Course.Kind.ENSEMBLE).values_list("code", "name")
-        label = PREFERENCES["ensemble"][0]
-        items += [(f"ensemble:{code}", f"{label} — {name}") for code, name in ensembles]
-        return items
-
-    def queryset(self, request, queryset):
-        if not self.value() or ":" not in self.value():
-            return queryset
-        key, value = self.value().split(":", 1)
-        if not dashboard.is_preference_key(key):
-            return queryset.none()
-        return queryset.filter(
-            dashboard.q_preference(key, value), status__in=dashboard.ANSWERED_REENROL
-        )
-
-
-class CurrentCourseFilter(admin.SimpleListFilter):
-    """Students who follow a course in the campaign's previous year (``?course=fm1c1``)."""
-
-    title = _("course followed this year")
-    parameter_name = "course"
-
-    def lookups(self, request, model_admin):
-        return list(Course.objects.order_by("order", "name").values_list("code", "name"))
-
-    def queryset(self, request, queryset):
-        if not self.value():
-            return queryset
-        lines = EnrolmentCourse.objects.filter(
-            enrolment__student=OuterRef("student"),
-            enrolment__school_year=OuterRef("campaign__previous_year"),
-            course__code=self.value(),
-        )
-        return queryset.filter(Exists(lines))
-
-
-class PaymentModeFilter(admin.SimpleListFilter):
-    title = _("payment mode")
-    parameter_name = "payment_mode"
-
-    def lookups(self, request, model_admin):
-        return PaymentMode.choices
-
-    def queryset(self, request, queryset):
-        return queryset.filter(payment_mode=self.value()) if self.value() else queryset
-
-
-class ReenrolmentSnapshotInline(admin.TabularInline):
-    model = ReenrolmentSnapshot
-    fields = ["version", "created_at", "created_by", "rules_version"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
-STALE_VERSION = _(
-    "This re-enrolment was modified since you opened it (version %(seen)s → %(stored)s). "
-    "Reload the page."
+from .reenrolment_filters import CurrentCourseFilter, PaymentModeFilter, PreferenceFilter
+from .reenrolment_forms import (
+    ReenrolmentAdminForm,
+    ReenrolmentSnapshotInline,
+    locked_for_validation,
+    seen_versions,
 )
 
-
-class ReenrolmentAdminForm(forms.ModelForm):
-    """Staff may only move a re-enrolment between "réinscrit" and "validé", and only the
-    version they saw: ``seen_version`` carries it, checked against the row locked."""
-
-    seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-
-    class Meta:
-        model = Reenrolment
-        fields = ["status", "internal_note"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["seen_version"].initial = self.instance.version
-        if self.instance.pk and "status" in self.fields:
-            if self.instance.decision == Reenrolment.Decision.REENROL:
-                allowed = (Reenrolment.Status.REENROLLED, Reenrolment.Status.VALIDATED)
-            else:
-                allowed = (Reenrolment.Status.DECLINED,)
-            self.fields["status"].choices = [
-                (value, label) for value, label in Reenrolment.Status.choices if value in allowed
-            ]
-
-    def clean(self):
-        """Refuse a version other than the one shown (the admin's change view is atomic: the
-        row stays locked until saved)."""
-        cleaned_data = super().clean()
-        if self.instance.pk is not None:
-            stored = (
-                Reenrolment.objects.select_for_update()
-                .values_list("version", flat=True)
-                .get(pk=self.instance.pk)
-            )
-            seen = cleaned_data.get("seen_version")
-            if seen != stored:
-                raise forms.ValidationError(
-                    STALE_VERSION,
-                    code="stale",
-                    params={"seen": "?" if seen is None else seen, "stored": stored},
-                )
-        return cleaned_data
-
-
-def locked_for_validation(queryset):
-    """The selected re-enrolments, locked for the validation: by primary key (the list's
-    search may add a DISTINCT, which cannot be locked), the re-enrolment rows alone."""
-    pks = list(queryset.values_list("pk", flat=True))
-    return Reenrolment.objects.filter(pk__in=pks).select_for_update(of=("self",)).order_by("pk")
-
-
-def seen_versions(request) -> dict[int, int]:
-    """The version of each re-enrolment the list showed (``seen_version_<pk>``)."""
-    seen = {}
-    for name, value in request.POST.items():
-        pk = name.removeprefix("seen_version_")
-        if pk != name and pk.isdigit() and value.isdigit():
-            seen[int(pk)] = int(value)
-    return seen
+SYNC_ZIP_LIMIT = 50
 
 
 @admin.register(Reenrolment)
@@ -526,21 +385,3 @@ class ReenrolmentAdmin(SimpleHistoryAdmin):
     @admin.action(description=_("Export for the planning (XLSX)"), permissions=["view"])
     def export_planning_xlsx(self, request, queryset):
         return self._planning(request, queryset, "xlsx")
-
-
-@admin.register(WizardDraft)
-class WizardDraftAdmin(admin.ModelAdmin):
-    list_display = ["student", "campaign", "updated_by", "updated_at"]
-    list_filter = ["campaign"]
-    search_fields = ["student__last_name", "student__first_name"]
-    list_select_related = ["student", "campaign__school_year", "updated_by"]
-    # Step 3's bank details are in ``sealed_steps`` (encrypted), never shown: ``data``
-    # holds the other steps; the IBAN typed appears masked.
-    readonly_fields = ["student", "campaign", "bank_account", "data", "updated_by", "updated_at"]
-
-    def has_add_permission(self, request):
-        return False
-
-    @admin.display(description=_("bank account typed (step 3)"))
-    def bank_account(self, obj):
-        return mask_iban(typed_iban(obj)) or "—"

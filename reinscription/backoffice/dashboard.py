@@ -24,7 +24,6 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.fields.json import KeyTransform
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -282,14 +281,15 @@ def q_preference(key: str, value: str) -> Q:
         return Q(preferences__administrative=True)
     question, dot, code = key.partition(".")
     if dot:
-        answer = KeyTransform(code, KeyTransform(COURSES, "preferences"))
+        # Django's JSON key lookups compare as JSON on every backend (PostgreSQL has
+        # no jsonb = integer operator for a bare KeyTransform).
         if question == Question.DAY and value in WEEKDAYS:
-            target, wanted = KeyTransform("weekday", answer), WEEKDAYS.index(value)
+            field, wanted = "weekday", WEEKDAYS.index(value)
         elif question == Question.TIME and value.isdigit():
-            target, wanted = KeyTransform("slot", answer), int(value)
+            field, wanted = "slot", int(value)
         else:
             return Q(pk__in=[])
-        return Q(target.get_lookup("exact")(target, wanted))
+        return Q(**{f"preferences__{COURSES}__{code}__{field}": wanted})
     return Q(**{f"preferences__{key}": value})
 
 

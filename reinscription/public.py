@@ -15,7 +15,7 @@ from django.utils.translation import gettext
 
 from billing.templatetags.billing_tags import long_date
 
-from .models import Campaign
+from .services import open_campaign
 
 
 def last_day(closes_at: datetime.datetime) -> tuple[datetime.date, datetime.time | None]:
@@ -48,7 +48,7 @@ def home_facts() -> dict:
 
     ``{}`` when no campaign is open (the home page then gives no date).
     """
-    campaign = Campaign.objects.open_at().select_related("school_year").first()
+    campaign = open_campaign()
     if campaign is None:
         return {}
     return {
